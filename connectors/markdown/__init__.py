@@ -1,0 +1,1 @@
+"""The Markdown (Obsidian-style) vault connector."""
