@@ -1,0 +1,163 @@
+"""The configuration schema: what each key means, its type and its default.
+
+``config.example.yaml`` documents every key; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+
+DEFAULT_OMI_BASE_URL = "https://api.omi.me/v1/dev"
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_duration(value: object) -> timedelta:
+    """Parse ``90s``, ``5m``, ``1h30m``, ``2d`` (or a number of seconds) into a timedelta.
+
+    Raises ``ValueError`` with the accepted forms when the value is none of them.
+    """
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    text = str(value).strip().replace(" ", "")
+    match = _DURATION.fullmatch(text)
+    if not text or match is None or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 5m, 1h or 1h30m")
+    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    result = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if result <= timedelta(0):
+        raise ValueError(f"{value!r} must be longer than zero")
+    return result
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def default_state_path() -> Path:
+    """``$XDG_STATE_HOME/omisync/state.db`` (``~/.local/state/omisync/state.db`` when unset)."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return Path(base) / "omisync" / "state.db"
+
+
+def local_timezone_name() -> str:
+    """The machine's IANA time zone (``$TZ``, then /etc/localtime), or ``UTC`` if unknown."""
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz:
+        return tz
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return "UTC"
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else "UTC"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RateLimitSettings(_Strict):
+    """Client-side limits for the Omi API (the public doc's numbers by default)."""
+
+    per_minute: int = Field(100, ge=1)
+    per_day: int = Field(10_000, ge=1)
+    profile: Literal["docs", "backend"] = "docs"
+    """``docs``: per-minute and per-day limits; ``backend``: the backend's hourly buckets."""
+
+
+class OmiSettings(_Strict):
+    """How to reach Omi."""
+
+    base_url: str = DEFAULT_OMI_BASE_URL
+    api_key: SecretStr | None = None
+    timezone: str = Field(default_factory=local_timezone_name)
+    """Time zone that maps a date-only due date to Omi's UTC ``due_at`` (at local noon)."""
+    timeout: float = Field(30.0, gt=0)
+    rate_limit: RateLimitSettings = RateLimitSettings()
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not re.match(r"https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL, e.g. {DEFAULT_OMI_BASE_URL}")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone; use an IANA name like Europe/Berlin"
+            ) from None
+        return value
+
+
+class StateSettings(_Strict):
+    """Where omisync keeps its state DB."""
+
+    path: Path = Field(default_factory=default_state_path)
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _expand(cls, value: Any) -> Any:
+        return os.path.expanduser(value) if isinstance(value, str) else value
+
+
+Direction = Literal["both", "to_omi", "from_omi", "off"]
+ConflictPolicy = Literal["omi", "peer", "newest", "manual"]
+DeletePolicy = Literal["delete", "complete", "ignore"]
+
+
+class MaxDelete(_Strict):
+    """A run that would delete more than this on one side stops and asks for confirmation."""
+
+    count: int = Field(25, ge=0)
+    percent: float = Field(50.0, ge=0, le=100)
+
+
+class ConnectorSettings(BaseModel):
+    """One named connector instance. Keys not listed here are the connector's own options,
+    checked by that connector's schema."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+    enabled: bool = True
+    interval: Duration = timedelta(minutes=5)
+    tasks: Direction = "both"
+    """Action items ⇄ the connector's tasks."""
+    notes: Direction = "both"
+    """Memories ⇄ the connector's notes."""
+    conflict: ConflictPolicy = "manual"
+    on_delete: DeletePolicy = "complete"
+    max_delete: MaxDelete = MaxDelete()
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The connector-specific keys, as written (after ``${}`` resolution)."""
+        return dict(self.model_extra or {})
+
+
+class Config(_Strict):
+    """A whole, validated omisync configuration."""
+
+    omi: OmiSettings = OmiSettings()
+    state: StateSettings = StateSettings()
+    connectors: dict[str, ConnectorSettings] = Field(default_factory=dict)
+    source: Path | None = None
+    """The main config file this came from (None when built in code)."""
+    secret_values: frozenset[str] = Field(default=frozenset(), repr=False, exclude=True)
+    """Every secret the config resolved, so log redaction can strip them."""
+    warnings: tuple[str, ...] = ()
+    """Things worth telling the user that do not stop a run (e.g. a world-readable file)."""
