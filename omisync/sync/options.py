@@ -1,0 +1,207 @@
+"""Sync options: which way each kind flows, who wins a conflict, what a deletion does.
+
+:class:`SyncOptions` is what :func:`omisync.sync.plan` reads. :meth:`SyncOptions.from_config`
+builds it from a connector's config mapping (the keys of ``config.example.yaml``) and raises
+:class:`OptionsError` naming the key and the accepted values when one is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from omisync.sync.links import Kind
+
+__all__ = [
+    "ConflictPolicy",
+    "DeletePolicy",
+    "Direction",
+    "KindOptions",
+    "MaxDelete",
+    "OptionsError",
+    "SyncOptions",
+]
+
+
+class OptionsError(ValueError):
+    """A sync option is invalid; the message names the option and the values it accepts."""
+
+
+class Direction(StrEnum):
+    """Which way one kind flows between Omi and the peer."""
+
+    BOTH = "both"
+    """Changes flow both ways."""
+    TO_OMI = "to_omi"
+    """Peer → Omi only: the peer is the source; Omi-side edits are not sent to the peer."""
+    FROM_OMI = "from_omi"
+    """Omi → peer only: Omi is the source; peer-side edits are not sent to Omi."""
+    OFF = "off"
+    """The kind does not sync."""
+
+    @property
+    def writes_omi(self) -> bool:
+        """Whether this direction ever writes to Omi."""
+        return self in (Direction.BOTH, Direction.TO_OMI)
+
+    @property
+    def writes_peer(self) -> bool:
+        """Whether this direction ever writes to the peer."""
+        return self in (Direction.BOTH, Direction.FROM_OMI)
+
+
+class ConflictPolicy(StrEnum):
+    """Who wins when the same field changed to different values on both sides."""
+
+    OMI = "omi"
+    PEER = "peer"
+    NEWEST = "newest"
+    """The side whose item changed last; when a side does not say, the pair is parked."""
+    MANUAL = "manual"
+    """Park the pair as a conflict (nothing written) and report it until the sides agree."""
+
+
+class DeletePolicy(StrEnum):
+    """What happens to an item when its linked item is deleted on the other side."""
+
+    DELETE = "delete"
+    COMPLETE = "complete"
+    """Mark the task done instead (for notes, which cannot be done, this keeps the note)."""
+    IGNORE = "ignore"
+    """Keep the item as it is."""
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _choice(enum: type[_E], value: Any, where: str) -> _E:
+    try:
+        return enum(value)
+    except ValueError:
+        accepted = " | ".join(member.value for member in enum)
+        raise OptionsError(f"{where}: {value!r} is not one of {accepted}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class MaxDelete:
+    """The most items one run may delete (or complete) on one side without confirmation.
+
+    A run may delete at most ``count`` items and at most ``percent`` % of the linked items
+    (rounded up, so one of one may go); more than that and every deletion is held back.
+    """
+
+    count: int = 25
+    percent: float = 50.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 0:
+            raise OptionsError(
+                f"max_delete.count: expected a whole number >= 0, got {self.count!r}"
+            )
+        if isinstance(self.percent, bool) or not isinstance(self.percent, int | float):
+            raise OptionsError(f"max_delete.percent: expected a number, got {self.percent!r}")
+        if not 0 <= self.percent <= 100:
+            raise OptionsError(f"max_delete.percent: expected 0 to 100, got {self.percent!r}")
+
+    def allowed(self, linked: int) -> int:
+        """Return how many deletions a side may take in one run when ``linked`` items are linked."""
+        return min(self.count, math.ceil(linked * self.percent / 100))
+
+
+@dataclass(frozen=True, slots=True)
+class KindOptions:
+    """The options of one kind (tasks or notes).
+
+    ``create_completed`` decides whether an unlinked item that is already done is copied to the
+    other side (off by default: old finished tasks are history, not work).
+    """
+
+    direction: Direction = Direction.BOTH
+    conflict: ConflictPolicy = ConflictPolicy.MANUAL
+    on_delete: DeletePolicy = DeletePolicy.COMPLETE
+    create_completed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """Everything :func:`omisync.sync.plan` needs to decide.
+
+    - ``tasks`` / ``notes``: per-kind options.
+    - ``max_delete``: the deletion budget per side and run.
+    - ``confirm_deletes``: the user confirmed this run's deletions (``--confirm-deletes``);
+      the budget is lifted.
+    - ``timezone``: IANA zone in which a due's calendar day is read when matching items
+      (the same zone the Omi side uses for date-only dues).
+    """
+
+    tasks: KindOptions = field(default_factory=KindOptions)
+    notes: KindOptions = field(default_factory=KindOptions)
+    max_delete: MaxDelete = field(default_factory=MaxDelete)
+    confirm_deletes: bool = False
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise OptionsError(
+                f"timezone: {self.timezone!r} is not a known IANA time zone (e.g. Europe/Berlin)"
+            ) from None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The :class:`ZoneInfo` of ``timezone``."""
+        return ZoneInfo(self.timezone)
+
+    def for_kind(self, kind: Kind) -> KindOptions:
+        """Return the options of ``kind``."""
+        return self.tasks if kind is Kind.TASK else self.notes
+
+    @classmethod
+    def from_config(
+        cls,
+        config: Mapping[str, Any],
+        *,
+        where: str = "connector",
+        timezone: str = "UTC",
+        confirm_deletes: bool = False,
+    ) -> SyncOptions:
+        """Build options from a connector's config mapping.
+
+        Reads ``tasks`` and ``notes`` (a direction), ``conflict``, ``on_delete``,
+        ``create_completed`` and ``max_delete: {count, percent}``; absent keys keep their
+        defaults and other keys are ignored (they belong to the connector). ``where`` prefixes
+        error messages (e.g. ``"connectors.vault"``). Raises :class:`OptionsError`.
+        """
+        conflict = _choice(ConflictPolicy, config.get("conflict", "manual"), f"{where}.conflict")
+        on_delete = _choice(DeletePolicy, config.get("on_delete", "complete"), f"{where}.on_delete")
+        create_completed = config.get("create_completed", False)
+        if not isinstance(create_completed, bool):
+            raise OptionsError(f"{where}.create_completed: expected true or false")
+        kinds = {
+            name: KindOptions(
+                direction=_choice(Direction, config.get(name, "both"), f"{where}.{name}"),
+                conflict=conflict,
+                on_delete=on_delete,
+                create_completed=create_completed,
+            )
+            for name in ("tasks", "notes")
+        }
+        limits = config.get("max_delete", {})
+        if not isinstance(limits, Mapping):
+            raise OptionsError(f"{where}.max_delete: expected a mapping with count and percent")
+        try:
+            max_delete = MaxDelete(**{k: limits[k] for k in ("count", "percent") if k in limits})
+        except OptionsError as error:
+            raise OptionsError(f"{where}.{error}") from None
+        return cls(
+            tasks=kinds["tasks"],
+            notes=kinds["notes"],
+            max_delete=max_delete,
+            confirm_deletes=confirm_deletes,
+            timezone=timezone,
+        )
