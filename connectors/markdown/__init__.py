@@ -1,1 +1,113 @@
-"""The Markdown (Obsidian-style) vault connector."""
+"""The Markdown (Obsidian-style) vault connector.
+
+The text layer is pure and has one module per job:
+
+- :mod:`.taskline` parses an Obsidian Tasks line and edits only omisync's tokens on it;
+- :mod:`.structure` and :mod:`.document` split a note into lines and tell live task lines
+  from frontmatter, code and comments, keeping every byte;
+- :mod:`.scanner` finds the synced task lines of a vault, re-reading only changed notes;
+- :mod:`.vaultfs` writes files atomically, only when unchanged since they were read;
+- :mod:`.frontmatter`, :mod:`.memories`, :mod:`.regions`, :mod:`.conversations` and
+  :mod:`.inbox` handle memory notes, conversation notes and inbox files.
+"""
+
+from .anchors import (
+    history_anchor,
+    is_history_anchor,
+    is_live_anchor,
+    new_anchor,
+)
+from .conversations import (
+    ConversationActionItem,
+    ConversationNote,
+    TranscriptLine,
+    conversation_file_name,
+    render_conversation_region,
+    write_conversation_note,
+)
+from .document import NoteText
+from .frontmatter import (
+    REMOVE,
+    FrontmatterError,
+    read_frontmatter,
+    update_frontmatter,
+)
+from .inbox import InboxSegment, InboxText, InboxTranscript, parse_inbox
+from .memories import (
+    OMI_MEMORY_LIMIT,
+    MemoryNote,
+    NoteFormatError,
+    memory_file_name,
+    parse_memory_note,
+    render_memory_note,
+    update_memory_note,
+)
+from .regions import RegionError, replace_region
+from .scanner import FoundTask, ScanResult, TaskSelection, VaultScanner
+from .taskline import (
+    KEEP,
+    Field,
+    FieldKind,
+    TaskEdit,
+    TaskLine,
+    clean_description,
+    edit_task_line,
+    parse_task_line,
+)
+from .vaultfs import (
+    FileBusyError,
+    FileChangedError,
+    FileStamp,
+    VaultWriteError,
+    atomic_write,
+    read_stamped,
+)
+
+__all__ = [
+    "KEEP",
+    "OMI_MEMORY_LIMIT",
+    "REMOVE",
+    "ConversationActionItem",
+    "ConversationNote",
+    "Field",
+    "FieldKind",
+    "FileBusyError",
+    "FileChangedError",
+    "FileStamp",
+    "FoundTask",
+    "FrontmatterError",
+    "InboxSegment",
+    "InboxText",
+    "InboxTranscript",
+    "MemoryNote",
+    "NoteFormatError",
+    "NoteText",
+    "RegionError",
+    "ScanResult",
+    "TaskEdit",
+    "TaskLine",
+    "TaskSelection",
+    "TranscriptLine",
+    "VaultScanner",
+    "VaultWriteError",
+    "atomic_write",
+    "clean_description",
+    "conversation_file_name",
+    "edit_task_line",
+    "history_anchor",
+    "is_history_anchor",
+    "is_live_anchor",
+    "memory_file_name",
+    "new_anchor",
+    "parse_inbox",
+    "parse_memory_note",
+    "parse_task_line",
+    "read_frontmatter",
+    "read_stamped",
+    "render_conversation_region",
+    "render_memory_note",
+    "replace_region",
+    "update_frontmatter",
+    "update_memory_note",
+    "write_conversation_note",
+]

@@ -1,0 +1,125 @@
+"""Golden corpus: realistic vault files edited through owned tokens only.
+
+Each file in ``golden/`` is edited as ``golden/edits.json`` says; the result must equal
+``golden/expected/<file>`` byte for byte. Independently of the expected files, every line not
+edited must be byte-identical, and on edited lines every token omisync does not own (indent,
+list marker, priority, other dates, recurrence, tags, ids, trailing spaces) must survive.
+
+Regenerate the expected files after a deliberate format change (then review the diff!) with
+``python tests/connectors/markdown/test_markdown_golden.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omisync.connectors.markdown import (
+    FieldKind,
+    NoteText,
+    TaskEdit,
+    TaskLine,
+    edit_task_line,
+    parse_task_line,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+EDITS: dict[str, list[dict[str, Any]]] = json.loads((GOLDEN / "edits.json").read_text())
+OWNED_FIELDS = {FieldKind.DUE, FieldKind.DONE}
+
+
+def task_edit(spec: dict[str, Any]) -> TaskEdit:
+    """The TaskEdit an edits.json entry describes."""
+    values: dict[str, Any] = {k: spec[k] for k in ("description", "done", "block_id") if k in spec}
+    for key in ("due", "done_date"):
+        if key in spec:
+            values[key] = None if spec[key] is None else date.fromisoformat(spec[key])
+    return TaskEdit(**values)
+
+
+def apply_edits(name: str) -> NoteText:
+    note = NoteText.decode((GOLDEN / name).read_bytes())
+    for spec in EDITS[name]:
+        index = spec["line"] - 1
+        note.replace_line(index, edit_task_line(note.lines[index], task_edit(spec)))
+    return note
+
+
+def foreign_tokens(task: TaskLine) -> list[tuple[str, str, str]]:
+    """Everything on a task line omisync does not own, in order."""
+    return [
+        (f.kind.value, f.symbol, f.value) for f in task.fields if f.kind not in OWNED_FIELDS
+    ] + [("indent", task.indent, task.marker)]
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_edits_give_the_expected_bytes(name: str) -> None:
+    assert apply_edits(name).encode() == (GOLDEN / "expected" / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_only_owned_tokens_change(name: str) -> None:
+    original = NoteText.decode((GOLDEN / name).read_bytes())
+    edited = apply_edits(name)
+    edited_lines = {spec["line"] - 1: spec for spec in EDITS[name]}
+    assert len(edited.lines) == len(original.lines)
+    assert edited.endings == original.endings
+    assert edited.bom == original.bom
+    for index, (before, after) in enumerate(zip(original.lines, edited.lines, strict=True)):
+        if index not in edited_lines:
+            assert after == before, f"{name}:{index + 1} changed without an edit"
+            continue
+        old, new = parse_task_line(before), parse_task_line(after)
+        assert old is not None and new is not None
+        assert foreign_tokens(new) == foreign_tokens(old)
+        assert after[len(after.rstrip()) :] == before[len(before.rstrip()) :]
+        spec = task_edit(edited_lines[index])
+        if isinstance(spec.description, str):
+            assert new.description == spec.description
+        if isinstance(spec.done, bool):
+            assert new.is_done == spec.done
+        if "due" in edited_lines[index]:
+            assert new.due == spec.due
+        if "block_id" in edited_lines[index]:
+            assert new.block_id == spec.block_id
+
+
+def test_tasks_in_code_and_comments_are_not_tasks() -> None:
+    note = NoteText.decode((GOLDEN / "daily-note.md").read_bytes())
+    descriptions = [task.description for _, task in note.tasks()]
+    assert not [d for d in descriptions if "fence" in d or "an Obsidian" in d or "an HTML" in d]
+    assert "Task with inline comment %% hidden %%" in descriptions
+    assert len(descriptions) == 15
+    callouts = NoteText.decode((GOLDEN / "callouts-crlf.md").read_bytes())
+    assert [t.description for _, t in callouts.tasks()] == [
+        "Draft the proposal",
+        "Send invoice",
+        "Nested done in callout",
+        "Double-quoted task",
+        "After the fence",
+    ]
+
+
+def test_emoji_with_and_without_vs16_parse_alike() -> None:
+    note = NoteText.decode((GOLDEN / "daily-note.md").read_bytes())
+    dues = {task.description: task.due for _, task in note.tasks()}
+    assert dues["Tab-indented child"] == date(2025, 12, 20)  # 📅 + VS16
+    assert dues["Four-space child"] == date(2025, 12, 21)  # 🗓 + VS16
+    assert dues["日本語のタスク"] == date(2025, 12, 24)  # 📆
+    assert dues["Weird trailing text 📅 2025-12-30 then words"] is None
+
+
+def regenerate() -> None:
+    """Rewrite golden/expected from the current code (review the diff before committing)."""
+    for name in EDITS:
+        target = GOLDEN / "expected" / name
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(apply_edits(name).encode())
+
+
+if __name__ == "__main__":
+    regenerate()
