@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from omisync.connectors.markdown import (
     FieldKind,
     NoteText,
