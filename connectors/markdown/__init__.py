@@ -7,6 +7,9 @@ The text layer is pure and has one module per job:
   from frontmatter, code and comments, keeping every byte;
 - :mod:`.scanner` finds the synced task lines of a vault, re-reading only changed notes;
 - :mod:`.vaultfs` writes files atomically, only when unchanged since they were read;
+- :mod:`.task_store`, :mod:`.note_store` and :mod:`.conversation_store` keep tasks, memory
+  notes and conversations in the vault, and :class:`MarkdownSide` (:mod:`.side`) answers the
+  engine's Side protocol with them;
 - :mod:`.frontmatter`, :mod:`.memories`, :mod:`.regions`, :mod:`.conversations` and
   :mod:`.inbox` handle memory notes, conversation notes and inbox files.
 """
@@ -17,6 +20,8 @@ from .anchors import (
     is_live_anchor,
     new_anchor,
 )
+from .config import MarkdownOptions
+from .conversation_store import ConversationExporter, ExportReport, Inbox, InboxItem
 from .conversations import (
     ConversationActionItem,
     ConversationNote,
@@ -44,6 +49,8 @@ from .memories import (
 )
 from .regions import RegionError, replace_region
 from .scanner import FoundTask, ScanResult, TaskSelection, VaultScanner
+from .side import MarkdownSide
+from .task_store import anchor_for_stamp
 from .taskline import (
     KEEP,
     Field,
@@ -68,7 +75,9 @@ __all__ = [
     "OMI_MEMORY_LIMIT",
     "REMOVE",
     "ConversationActionItem",
+    "ConversationExporter",
     "ConversationNote",
+    "ExportReport",
     "Field",
     "FieldKind",
     "FileBusyError",
@@ -76,9 +85,13 @@ __all__ = [
     "FileStamp",
     "FoundTask",
     "FrontmatterError",
+    "Inbox",
+    "InboxItem",
     "InboxSegment",
     "InboxText",
     "InboxTranscript",
+    "MarkdownOptions",
+    "MarkdownSide",
     "MemoryNote",
     "NoteFormatError",
     "NoteText",
@@ -90,6 +103,7 @@ __all__ = [
     "TranscriptLine",
     "VaultScanner",
     "VaultWriteError",
+    "anchor_for_stamp",
     "atomic_write",
     "clean_description",
     "conversation_file_name",

@@ -3,7 +3,7 @@
 ::
 
     ---
-    omi_id: 0f8e…            # absent on a note the user wrote (a new memory)
+    omisync_id: omi-k3f9q2a7xm   # the note's identity, stamped by omisync
     category: interesting
     tags:
       - health
@@ -47,7 +47,7 @@ __all__ = [
 OMI_MEMORY_LIMIT: Final = 500
 """The longest memory content Omi accepts, in characters."""
 
-_KEYS: Final = ("omi_id", "category", "tags", "visibility", "created", "updated")
+_KEYS: Final = ("omisync_id", "category", "tags", "visibility", "created", "updated")
 
 
 class NoteFormatError(ValueError):
@@ -59,7 +59,7 @@ class MemoryNote:
     """One memory as a note holds it. ``extra`` keeps the frontmatter keys omisync does not own."""
 
     content: str
-    omi_id: str | None = None
+    note_id: str | None = None
     category: str | None = None
     tags: tuple[str, ...] = ()
     visibility: str | None = None
@@ -75,7 +75,7 @@ class MemoryNote:
     def owned_frontmatter(self) -> dict[str, Any]:
         """The frontmatter keys omisync owns, with their values (REMOVE for an absent one)."""
         values: dict[str, Any] = {
-            "omi_id": self.omi_id,
+            "omisync_id": self.note_id,
             "category": self.category,
             "tags": list(self.tags),
             "visibility": self.visibility,
@@ -119,7 +119,7 @@ def parse_memory_note(data: bytes, where: str) -> MemoryNote:
         raise NoteFormatError(str(error)) from None
     return MemoryNote(
         content=_body(note),
-        omi_id=_optional_str(front, "omi_id", where),
+        note_id=_optional_str(front, "omisync_id", where),
         category=_optional_str(front, "category", where),
         tags=_tags(front, where),
         visibility=_optional_str(front, "visibility", where),

@@ -188,10 +188,8 @@ class VaultScanner:
             result.files_read += 1
             seen[rel] = _Entry(stamp, self._select(rel, data))
         self._cache = seen
-        for rel, entry_ in sorted(seen.items()):
-            if entry_.lines:
-                result.stamps[rel] = entry_.stamp
-                result.tasks.extend(FoundTask(rel, index, line) for index, line in entry_.lines)
+        result.tasks = self.cached_tasks()
+        result.stamps = self.stamps()
         result.seconds = time.perf_counter() - started
         return result
 
@@ -200,6 +198,18 @@ class VaultScanner:
         return tuple(
             (index, task.line) for index, task in note.tasks() if self.selection.selects(rel, task)
         )
+
+    def cached_tasks(self) -> list[FoundTask]:
+        """The selected tasks as of the last scan plus what :meth:`remember` recorded since."""
+        return [
+            FoundTask(rel, index, line)
+            for rel, entry in sorted(self._cache.items())
+            for index, line in entry.lines
+        ]
+
+    def stamps(self) -> dict[str, FileStamp]:
+        """The stamp of every note holding a selected task, as of the cache."""
+        return {rel: entry.stamp for rel, entry in self._cache.items() if entry.lines}
 
     def remember(self, rel: str, stamp: FileStamp, data: bytes) -> None:
         """Record what omisync itself just wrote to ``rel`` so the next scan need not read it."""

@@ -1,0 +1,140 @@
+"""``MarkdownSide``: a Markdown (Obsidian) vault as one side of a sync.
+
+Tasks (:class:`~omisync.sync.links.Kind.TASK`) are Obsidian Tasks lines identified by a
+trailing ``^omi-…`` block id; notes (``Kind.NOTE``) are memory notes identified by their
+``omisync_id`` frontmatter key. Conversations flow one way each, through
+:attr:`MarkdownSide.conversations` (Omi → notes) and :attr:`MarkdownSide.inbox` (files → Omi).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
+from typing import Any
+
+from omisync.sync.links import Kind
+from omisync.sync.side import (
+    Change,
+    DeleteMode,
+    Draft,
+    Outcome,
+    Presence,
+    Snapshot,
+    Written,
+)
+
+from .config import MarkdownOptions
+from .conversation_store import ConversationExporter, Inbox
+from .note_store import NoteStore
+from .scanner import TaskSelection
+from .task_store import TaskStore
+
+__all__ = ["MarkdownSide"]
+
+_BATCH = 200
+
+
+class MarkdownSide:
+    """The vault side of a sync (implements :class:`omisync.sync.side.Side`).
+
+    ``dry_run`` makes every write a no-op (reported as failed with "dry run") and stops the
+    side from stamping anchors on new lines. ``zone`` is the user's time zone: it decides
+    "today" for ✅ done dates and the day a timed Omi due falls on.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        options: MarkdownOptions,
+        *,
+        zone: tzinfo,
+        dry_run: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._name = name
+        self.options = options
+        root = options.path
+        selection = TaskSelection(
+            tasks_file=options.tasks_file,
+            folders=options.task_folders,
+            tag=options.task_tag,
+            skip_folders=options.omisync_folders,
+        )
+        common: dict[str, Any] = {
+            "zone": zone,
+            "settle_seconds": options.settle_seconds,
+            "clock": clock,
+        }
+        self.tasks = TaskStore(
+            root,
+            selection,
+            tasks_heading=options.tasks_heading,
+            import_done=options.import_done_tasks,
+            dry_run=dry_run,
+            **common,
+        )
+        self.notes = NoteStore(root, options.memories_folder, dry_run=dry_run, **common)
+        self.conversations = ConversationExporter(root, options.conversations_folder, **common)
+        self.inbox = Inbox(root, options.inbox_folder, **common)
+
+    @classmethod
+    def from_settings(
+        cls,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        zone: tzinfo,
+        dry_run: bool = False,
+    ) -> MarkdownSide:
+        """Build the side from a connector's own config keys.
+
+        Raises :class:`omisync.config.ConfigError` naming each bad key under
+        ``connectors.<name>``.
+        """
+        parsed = MarkdownOptions.parse(options, ("connectors", name))
+        return cls(name, parsed, zone=zone, dry_run=dry_run)
+
+    @property
+    def name(self) -> str:
+        """The connector's configured name."""
+        return self._name
+
+    @property
+    def problems(self) -> list[str]:
+        """What the last listings could not use (unreadable notes, duplicate anchors, ...)."""
+        return [*self.tasks.problems, *self.notes.problems]
+
+    def _store(self, kind: Kind) -> TaskStore | NoteStore:
+        return self.tasks if kind is Kind.TASK else self.notes
+
+    def batch_size(self, kind: Kind) -> int:
+        """Writes are grouped per file, so large batches are cheap."""
+        return _BATCH
+
+    def snapshot(self, kind: Kind) -> Snapshot:
+        """List the vault's tasks or memory notes. ``complete`` is True only after a
+        vault-wide scan that read (or had cached) every note. Raises ListingError when the
+        vault folder is missing."""
+        items, complete = self._store(kind).snapshot()
+        return Snapshot(kind=kind, items=items, complete=complete)
+
+    def create(self, kind: Kind, drafts: Sequence[Draft]) -> list[Outcome]:
+        """New tasks go under the tasks heading of the tasks file; new memories become notes."""
+        return self._store(kind).create(drafts)
+
+    def update(self, kind: Kind, changes: Sequence[Change]) -> list[Outcome]:
+        """Change only the owned tokens of each task line, or the note's keys and body."""
+        return self._store(kind).update(changes)
+
+    def delete(self, kind: Kind, item_ids: Sequence[str], mode: DeleteMode) -> list[Outcome]:
+        """Remove the task line (or tick it, with COMPLETE); move a note to ``.trash``."""
+        return self._store(kind).delete(item_ids, complete=mode is DeleteMode.COMPLETE)
+
+    def verify(self, kind: Kind, item_ids: Sequence[str]) -> Mapping[str, Presence]:
+        """GONE for ids a vault-wide scan found nowhere; raises SideError if not vault-wide."""
+        return self._store(kind).verify(item_ids)
+
+    def find_created(self, kind: Kind, drafts: Sequence[Draft]) -> Mapping[str, Written]:
+        """Items a crashed run created, found by the anchor derived from each draft's stamp."""
+        return self._store(kind).find_created(drafts)
