@@ -1,0 +1,165 @@
+"""Fault injection for ``/v1/dev``: 5xx answers, added latency, dropped connections, 429 storms
+and short list pages, switched on by :class:`~omisync.emulator.config.FaultConfig`.
+
+Random faults draw from ``random.Random(seed)``, so the same request sequence meets the same
+faults. Admin routes (``/_emulator/``) are never faulted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http
+import random
+import threading
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from omisync.emulator.config import FaultConfig
+from omisync.emulator.connections import ConnectionRegistry
+from omisync.emulator.throttle import rate_limited_detail
+
+FAULTED_PREFIX = "/v1/dev"
+
+
+@dataclass(frozen=True, slots=True)
+class FaultAction:
+    """What to do to one request (all falsy = nothing)."""
+
+    latency_seconds: float = 0.0
+    drop: bool = False
+    error_status: int | None = None
+    storm_retry_after: int | None = None
+
+
+class FaultState:
+    """The active :class:`FaultConfig` plus what is left of its one-shot counters. Thread-safe."""
+
+    def __init__(self, config: FaultConfig | None = None) -> None:
+        self._lock = threading.Lock()
+        self.configure(config or FaultConfig())
+
+    def configure(self, config: FaultConfig) -> None:
+        """Replace every fault setting (counters and the random sequence restart)."""
+        with self._lock:
+            self._config = config
+            self._random = random.Random(config.seed)
+            self._fail_left = config.fail_next
+            self._drop_left = config.drop_next
+            self._storm_left = config.storm_429
+            self._latency_left = config.latency_next
+
+    def snapshot(self) -> dict[str, object]:
+        """Return the settings and the remaining counters (for ``GET /_emulator/faults``)."""
+        with self._lock:
+            config = self._config
+            return {
+                "seed": config.seed,
+                "error_rate": config.error_rate,
+                "error_status": config.error_status,
+                "drop_rate": config.drop_rate,
+                "latency_ms": config.latency_ms,
+                "retry_after": config.retry_after,
+                "short_page_drop": config.short_page_drop,
+                "path_contains": config.path_contains,
+                "fail_next": self._fail_left,
+                "drop_next": self._drop_left,
+                "storm_429": self._storm_left,
+                "latency_next": self._latency_left,
+            }
+
+    def applies_to(self, path: str) -> bool:
+        """Return True when faults target ``path``."""
+        needle = self._config.path_contains
+        return path.startswith(FAULTED_PREFIX) and (needle is None or needle in path)
+
+    def short_page_drop(self, path: str) -> int:
+        """Return how many rows to remove from the end of a list page served at ``path``."""
+        return self._config.short_page_drop if self.applies_to(path) else 0
+
+    def decide(self, path: str) -> FaultAction:
+        """Return the faults for the next request to ``path`` (consuming one-shot counters)."""
+        if not self.applies_to(path):
+            return FaultAction()
+        with self._lock:
+            config = self._config
+            latency = 0.0
+            if config.latency_ms and (self._latency_left is None or self._latency_left > 0):
+                latency = config.latency_ms / 1000
+                if self._latency_left is not None:
+                    self._latency_left -= 1
+            if self._drop_left > 0:
+                self._drop_left -= 1
+                return FaultAction(latency, drop=True)
+            if self._storm_left > 0:
+                self._storm_left -= 1
+                return FaultAction(latency, storm_retry_after=config.retry_after)
+            if self._fail_left > 0:
+                self._fail_left -= 1
+                return FaultAction(latency, error_status=config.error_status)
+            drop_draw, error_draw = self._random.random(), self._random.random()
+            if drop_draw < config.drop_rate:
+                return FaultAction(latency, drop=True)
+            if error_draw < config.error_rate:
+                return FaultAction(latency, error_status=config.error_status)
+            return FaultAction(latency)
+
+
+class FaultInjectionMiddleware:
+    """Applies :meth:`FaultState.decide` to every HTTP request before the app sees it."""
+
+    def __init__(self, app: ASGIApp, faults: FaultState, connections: ConnectionRegistry) -> None:
+        self.app = app
+        self.faults = faults
+        self.connections = connections
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Delay, drop, refuse or fail the request as configured, else pass it on."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        action = self.faults.decide(scope["path"])
+        if action.latency_seconds:
+            await asyncio.sleep(action.latency_seconds)
+        if action.drop:
+            await self._drop(scope, send)
+        elif action.storm_retry_after is not None:
+            await _send(send, 429, _storm_body(action.storm_retry_after), _storm_headers(action))
+        elif action.error_status is not None:
+            phrase = http.HTTPStatus(action.error_status).phrase
+            await _send(send, action.error_status, phrase.encode(), [])
+        else:
+            await self.app(scope, receive, send)
+
+    async def _drop(self, scope: Scope, send: Send) -> None:
+        if self.connections.close(scope):
+            # Let the server notice the closed transport before the app returns, so it does
+            # not try to answer on it.
+            for _ in range(3):
+                await asyncio.sleep(0)
+            return
+        # Served without our connection tracking: cut the response after its headers instead.
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ConnectionAbortedError("emulated dropped connection")
+
+
+def _storm_body(retry_after: int) -> bytes:
+    return b'{"detail":"' + rate_limited_detail(retry_after).encode() + b'"}'
+
+
+def _storm_headers(action: FaultAction) -> list[tuple[bytes, bytes]]:
+    retry_after = str(action.storm_retry_after).encode()
+    return [
+        (b"content-type", b"application/json"),
+        (b"retry-after", retry_after),
+        (b"x-ratelimit-limit", b"100"),
+        (b"x-ratelimit-remaining", b"0"),
+    ]
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    if not any(name == b"content-type" for name, _ in headers):
+        headers = [*headers, (b"content-type", b"text/plain; charset=utf-8")]
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
