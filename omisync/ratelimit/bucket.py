@@ -159,8 +159,16 @@ class Bucket:
             current = self.learned_max if self.learned_max is not None else feedback.limit
             self.learned_max = min(current, feedback.limit)
         if feedback.remaining is not None and feedback.reset_after is not None:
-            self._hint_remaining = feedback.remaining
-            self._hint_until = now + feedback.reset_after
+            maximum = self.max_requests
+            own_remaining = math.inf if maximum is None else maximum - self.used(now)
+            # Only a server that knows of more use than we counted (another client on the
+            # key, a longer window) adds anything; otherwise its reset, rounded up to whole
+            # seconds, would only slow us down.
+            if feedback.remaining < own_remaining:
+                self._hint_remaining = feedback.remaining
+                self._hint_until = now + feedback.reset_after
+            else:
+                self._hint_remaining = None
 
     def describe(self) -> str:
         """The bucket in words, e.g. ``'per_minute' (100 requests per 60 s)``."""

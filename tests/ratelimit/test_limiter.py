@@ -162,6 +162,17 @@ def test_remaining_budget_is_spent_before_the_reset() -> None:
     assert clock.sleeps == [30]
 
 
+def test_a_server_count_that_matches_ours_adds_no_wait() -> None:
+    """A coarse (whole-second) reset adds nothing when our own count already explains it."""
+    limiter, clock = make(RateLimits(shared={"w": Limit(3, 1.0)}))
+    start = clock.time
+    for remaining in (2, 1, 0):
+        clock.advance(0.01)
+        send(limiter, headers={"X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": "5"})
+    send(limiter)
+    assert clock.time - start < 1.1
+
+
 def test_a_wait_longer_than_max_wait_raises_and_reserves_nothing() -> None:
     limits = RateLimits(shared={"per_day": Limit(2, 86_400)})
     limiter, clock = make(limits, max_wait=60)
