@@ -314,8 +314,13 @@ def _removal(task: TaskLine, found: Field) -> _Splice:
     return _Splice(start, end, "")
 
 
-def _set_date(task: TaskLine, kind: FieldKind, symbol: str, value: date | None) -> list[_Splice]:
-    """Splices that set (or with None, remove) the leftmost ``kind`` date field."""
+def _set_date(
+    task: TaskLine, kind: FieldKind, symbol: str, value: date | None, removing: Field | None = None
+) -> list[_Splice]:
+    """Splices that set (or with None, remove) the leftmost ``kind`` date field.
+
+    ``removing`` is a field another splice removes (a new 📅 is not placed before it).
+    """
     found = task.first(kind)
     if found is None:
         if value is None:
@@ -323,7 +328,12 @@ def _set_date(task: TaskLine, kind: FieldKind, symbol: str, value: date | None) 
         token = f"{symbol} {value.isoformat()}"
         if kind is FieldKind.DUE:
             closing = next(
-                (f for f in task.fields if f.kind in (FieldKind.DONE, FieldKind.CANCELLED)), None
+                (
+                    f
+                    for f in task.fields
+                    if f.kind in (FieldKind.DONE, FieldKind.CANCELLED) and f is not removing
+                ),
+                None,
             )
             if closing is not None:
                 return [_Splice(closing.start, closing.start, token + " ", order=1)]
@@ -393,8 +403,9 @@ def edit_task_line(line: str, edit: TaskEdit) -> str:
             done_date = None
         elif task.is_done:
             done_date = KEEP  # already done: its ✅ date, if any, is the user's
+    removing = task.first(FieldKind.DONE) if done_date is None else None
     if not isinstance(edit.due, Keep):
-        splices += _set_date(task, FieldKind.DUE, "📅", edit.due)
+        splices += _set_date(task, FieldKind.DUE, "📅", edit.due, removing)
     if not isinstance(done_date, Keep):
         splices += _set_date(task, FieldKind.DONE, "✅", done_date)
     if not isinstance(edit.block_id, Keep):
@@ -405,7 +416,8 @@ def edit_task_line(line: str, edit: TaskEdit) -> str:
 def _apply(line: str, splices: list[_Splice]) -> str:
     out: list[str] = []
     position = 0
-    for splice in sorted(splices, key=lambda s: (s.start, s.order, s.end)):
+    # At one position, insertions go first (in their order), then the replacement there.
+    for splice in sorted(splices, key=lambda s: (s.start, s.end != s.start, s.order)):
         if splice.start < position:
             raise AssertionError(f"overlapping edits at {splice.start} in {line[:80]!r}")
         out.append(line[position : splice.start])
