@@ -139,7 +139,7 @@ class HttpCore:
                 except httpx.UnsupportedProtocol as exc:
                     raise ConfigurationError(
                         f"{self.base_url!r} is not an http(s) URL", method=call.method, path=path
-                    ) from exc
+                    ) from None
                 except httpx.TransportError as exc:
                     lost = self._transport_error(call, path, exc)
                     maybe_applied = maybe_applied or lost.maybe_applied
@@ -148,7 +148,8 @@ class HttpCore:
                         self._log_retry(call, path, attempt, lost)
                         self.retry.backoff(attempt)
                         continue
-                    raise lost from exc
+                    # Not chained: httpx's own exception text is only shown scrubbed.
+                    raise lost from None
                 permit.observe(response.headers)
             if response.is_success:
                 return self._parse(call, path, response, parse)
