@@ -1,13 +1,16 @@
-"""Fixtures for the Omi client tests that need no server: a client over httpx.MockTransport."""
+"""Fixtures of the Omi client tests: a client over httpx.MockTransport (no server), and a
+client of a running Omi emulator on 127.0.0.1."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
+from omisync.emulator import EmulatorConfig, RateLimitConfig, RunningEmulator, run_emulator
 from omisync.omi import OmiClient, RetryPolicy
 from omisync.ratelimit import RateLimiter
 from omisync.ratelimit.testing import ManualClock
@@ -61,3 +64,49 @@ def mock_client() -> MockClient:
         return client, recorder, clock
 
     return make
+
+
+# --- the emulator over real loopback HTTP -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[RunningEmulator]:
+    """One emulator (no rate limits) per test module."""
+    config = EmulatorConfig(rate_limits=RateLimitConfig(profile="off"))
+    with run_emulator(config) as running:
+        yield running
+
+
+@pytest.fixture
+def emu(emulator: RunningEmulator) -> RunningEmulator:
+    """The module's emulator, emptied (data, faults, windows, request log) for this test."""
+    emulator.reset()
+    return emulator
+
+
+@dataclass
+class Sleeps:
+    """Retry backoffs the client asked for (returned at once, so tests never wait)."""
+
+    seconds: list[float] = field(default_factory=list)
+
+    def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
+@pytest.fixture
+def retry_sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def omi(emu: RunningEmulator, retry_sleeps: Sleeps) -> Iterator[OmiClient]:
+    """A client of ``emu`` with the doc's default limits; retry backoffs do not wait."""
+    with OmiClient(
+        emu.base_url,
+        emu.api_key,
+        id_token=emu.admin_token,
+        timeout=5.0,
+        retry=RetryPolicy(max_attempts=3, sleep=retry_sleeps),
+    ) as client:
+        yield client
