@@ -110,8 +110,8 @@ class _Planner:
         self.notices: list[str] = []
         self.link_ids: set[str] = set()
         self.linked: dict[Role, set[str]] = {Role.OMI: set(), Role.PEER: set()}
-        # Items whose partner's deletion was dealt with earlier: they may be matched again.
-        self.survivors: dict[Role, dict[str, Link]] = {Role.OMI: {}, Role.PEER: {}}
+        # Items whose partner was deleted (now or earlier), with whether it is newly gone.
+        self.survivors: dict[Role, dict[str, tuple[Link, bool]]] = {Role.OMI: {}, Role.PEER: {}}
         self.deferred: dict[Role, int] = {Role.OMI: 0, Role.PEER: 0}
         self.unknown = 0
 
@@ -182,6 +182,17 @@ class _Planner:
     def plan_survivor(
         self, link: Link, survivor: Role, now: Projection, *, newly_gone: bool
     ) -> None:
+        """Hold the survivor of a deleted partner for matching; settle it only if unmatched.
+
+        An unlinked item on the deleted side that matches the survivor is its partner moved or
+        re-made (a Markdown line that lost its anchor, a memory re-added): relinking it beats
+        both deleting the survivor and recreating the partner.
+        """
+        self.survivors[survivor][_item_id(link, survivor)] = (link, newly_gone)
+
+    def settle_survivor(
+        self, link: Link, survivor: Role, now: Projection, newly_gone: bool
+    ) -> None:
         base = link.omi_base if survivor is Role.OMI else link.peer_base
         gone = survivor.other
         if now != base:
@@ -194,7 +205,6 @@ class _Planner:
                 self.rebases.append(_rebased(link, survivor, now))
                 return
         elif not newly_gone:
-            self.survivors[survivor][_item_id(link, survivor)] = link
             return
         self.plan_deletion(link, survivor, now)
 
@@ -284,11 +294,13 @@ class _Planner:
         for role, entries in ((Role.OMI, unmatched_omi), (Role.PEER, unmatched_peer)):
             for item_id, now, survivor_of in entries:
                 if survivor_of is not None:
-                    continue  # its partner was deleted on purpose; only an edit brings it back
-                if now.get("done") and not self.kind_options.create_completed:
+                    newly_gone = self.survivors[role][item_id][1]
+                    self.settle_survivor(survivor_of, role, now, newly_gone)
+                elif now.get("done") and not self.kind_options.create_completed:
                     continue
-                link_id = self.new_link_id(role, item_id)
-                self.create(role.other, item_id, now, link_id=link_id, replaces=None)
+                else:
+                    link_id = self.new_link_id(role, item_id)
+                    self.create(role.other, item_id, now, link_id=link_id, replaces=None)
 
     def pool(self, role: Role) -> list[tuple[str, Projection, Link | None]]:
         linked = self.linked[role]
@@ -300,7 +312,7 @@ class _Planner:
         ]
         entries.extend(
             (item_id, self.snapshots[role].items[item_id], link)
-            for item_id, link in survivors.items()
+            for item_id, (link, _) in survivors.items()
         )
         return entries
 
@@ -351,6 +363,8 @@ class _Planner:
         link_id: str,
         replaces: Link | None,
     ) -> None:
+        if not self.writes(target):
+            return
         if not self.snapshots[target].complete:
             self.deferred[target] += 1
             return
