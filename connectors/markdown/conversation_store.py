@@ -25,7 +25,7 @@ from .document import NoteText
 from .frontmatter import FrontmatterError, read_frontmatter, update_frontmatter
 from .inbox import InboxText, InboxTranscript, parse_inbox
 from .regions import RegionError
-from .vaultfs import FileStamp, VaultWriteError, atomic_write, read_stamped, sha256_hex
+from .vaultfs import FileStamp, VaultWriteError, atomic_write, is_settling, read_stamped, sha256_hex
 
 __all__ = ["ConversationExporter", "ExportReport", "Inbox", "InboxItem"]
 
@@ -168,7 +168,7 @@ class Inbox:
         for rel in _notes(self.root, self.folder, self.sent_folder, (".md", ".txt")):
             try:
                 st = (self.root / rel).stat()
-                if self.clock() - st.st_mtime_ns / 1e9 < self.settle_seconds:
+                if is_settling(st.st_mtime_ns, self.clock(), self.settle_seconds):
                     continue
                 data, stamp = read_stamped(self.root / rel)
             except OSError as error:

@@ -43,7 +43,7 @@ from .memories import (
     update_memory_note,
 )
 from .task_store import anchor_for_stamp
-from .vaultfs import FileStamp, VaultWriteError, atomic_write, read_stamped
+from .vaultfs import FileStamp, VaultWriteError, atomic_write, is_settling, read_stamped
 
 __all__ = ["NoteStore", "memory_to_projection"]
 
@@ -160,7 +160,7 @@ class NoteStore:
             cached = self._cache.get(rel)
             if cached is not None and cached.stamp.same_stat(st):
                 return cached
-            if self.clock() - st.st_mtime_ns / 1e9 < self.settle_seconds:
+            if is_settling(st.st_mtime_ns, self.clock(), self.settle_seconds):
                 return None
             data, stamp = read_stamped(path)
         except OSError as error:

@@ -23,7 +23,7 @@ from typing import Any, Final
 from .anchors import is_history_anchor, is_live_anchor
 from .document import NoteText
 from .taskline import TaskLine, parse_task_line
-from .vaultfs import FileStamp, read_stamped, sha256_hex
+from .vaultfs import FileStamp, is_settling, read_stamped, sha256_hex
 
 __all__ = ["FoundTask", "ScanResult", "TaskSelection", "VaultScanner", "in_folder"]
 
@@ -172,7 +172,7 @@ class VaultScanner:
                 if cached is not None and cached.stamp.same_stat(st):
                     seen[rel] = cached
                     continue
-                if now - st.st_mtime_ns / 1e9 < self.settle_seconds:
+                if is_settling(st.st_mtime_ns, now, self.settle_seconds):
                     result.unsettled.append(rel)
                     result.vault_wide = False
                     if cached is not None:

@@ -23,6 +23,7 @@ __all__ = [
     "FileStamp",
     "VaultWriteError",
     "atomic_write",
+    "is_settling",
     "read_stamped",
     "sha256_hex",
 ]
@@ -60,6 +61,14 @@ class FileChangedError(VaultWriteError):
 
 class FileBusyError(VaultWriteError):
     """The file was modified moments ago (probably being edited); retried next cycle."""
+
+
+def is_settling(mtime_ns: int, now: float, settle_seconds: float) -> bool:
+    """True when a file modified at ``mtime_ns`` changed less than ``settle_seconds`` before
+    ``now`` (it may still be being written). A time far in the future (clock skew between
+    machines) does not hold a file back forever."""
+    age = now - mtime_ns / 1e9
+    return settle_seconds > 0 and -settle_seconds < age < settle_seconds
 
 
 def read_stamped(path: Path) -> tuple[bytes, FileStamp]:
@@ -103,7 +112,7 @@ def atomic_write(
     OS reason) when it cannot be written.
     """
     st = _check_unchanged(path, expected)
-    if st is not None and clock() - st.st_mtime_ns / 1e9 < settle_seconds:
+    if st is not None and is_settling(st.st_mtime_ns, clock(), settle_seconds):
         raise FileBusyError(path, f"was modified less than {settle_seconds:g} s ago; waiting")
     temp = path.with_name(f".{path.name}.omisync-{secrets.token_hex(4)}.tmp")
     try:

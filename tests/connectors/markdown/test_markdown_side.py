@@ -1,0 +1,344 @@
+"""MarkdownSide against real vault folders: tasks and memory notes through the Side protocol."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from omisync.connectors.markdown import (
+    MarkdownOptions,
+    MarkdownSide,
+    anchor_for_stamp,
+    parse_task_line,
+)
+
+from omisync.config import ConfigError
+from omisync.sync import (
+    Change,
+    DeleteMode,
+    Draft,
+    Failed,
+    ItemGoneError,
+    Kind,
+    Presence,
+    Side,
+    SideError,
+    TransientError,
+    Written,
+)
+
+NOW = datetime(2025, 12, 8, 9, 0, tzinfo=UTC).timestamp()
+
+
+def make_side(
+    vault: Path, *, dry_run: bool = False, settle: float = 0, **extra: object
+) -> MarkdownSide:
+    options = MarkdownOptions.parse({"path": str(vault), "settle": settle, **extra})
+    return MarkdownSide("vault", options, zone=ZoneInfo("Europe/Berlin"), dry_run=dry_run,
+                        clock=lambda: NOW)  # fmt: skip
+
+
+def write(vault: Path, rel: str, text: str) -> Path:
+    path = vault / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode())
+    return path
+
+
+def anchor_of(line: str) -> str:
+    task = parse_task_line(line)
+    assert task is not None and task.block_id is not None, line
+    return task.block_id
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "Vault"
+    write(root, "Omi/Tasks.md", "# Tasks\n\n- [ ] Buy milk 📅 2025-12-10\n- [x] Old, done\n")
+    write(root, "Daily/2025-12-08.md", "Notes\n- [ ] Call Ana #omi ⏫\n- [ ] Not synced\n")
+    write(root, "Projects/x.md", "```\n- [ ] in code #omi\n```\n")
+    return root
+
+
+def test_markdown_side_is_a_side(vault: Path) -> None:
+    assert isinstance(make_side(vault), Side)
+
+
+def test_snapshot_anchors_new_lines_and_lists_them(vault: Path) -> None:
+    side = make_side(vault)
+    snapshot = side.snapshot(Kind.TASK)
+    assert snapshot.complete
+    assert sorted(p["text"] for p in snapshot.items.values()) == ["Buy milk", "Call Ana"]
+    tasks_file = (vault / "Omi/Tasks.md").read_text().splitlines()
+    daily = (vault / "Daily/2025-12-08.md").read_text().splitlines()
+    assert snapshot.items[anchor_of(tasks_file[2])] == {
+        "text": "Buy milk",
+        "done": False,
+        "due": "2025-12-10",
+    }
+    assert anchor_of(daily[1]) in snapshot.items
+    assert tasks_file[3] == "- [x] Old, done"  # a done line never linked is not imported
+    assert daily[2] == "- [ ] Not synced"
+    again = make_side(vault).snapshot(Kind.TASK)
+    assert again.items == snapshot.items
+
+
+def test_unchanged_vault_is_not_reread(vault: Path) -> None:
+    side = make_side(vault)
+    side.snapshot(Kind.TASK)
+    before = {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")}
+    side.snapshot(Kind.TASK)
+    assert side.tasks.scanner.scan().files_read == 0
+    assert {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")} == before
+
+
+def test_a_moved_line_keeps_its_identity(vault: Path) -> None:
+    side = make_side(vault)
+    first = side.snapshot(Kind.TASK)
+    tasks = (vault / "Omi/Tasks.md").read_text().splitlines(keepends=True)
+    moved = tasks.pop(2)
+    (vault / "Omi/Tasks.md").write_text("".join(tasks))
+    write(vault, "Elsewhere/moved.md", "Moved here, no tag:\n" + moved)
+    second = side.snapshot(Kind.TASK)
+    assert second.complete
+    assert second.items == first.items
+
+
+def test_a_missing_anchor_is_gone_only_after_a_vault_wide_scan(vault: Path) -> None:
+    side = make_side(vault)
+    first = side.snapshot(Kind.TASK)
+    (vault / "Daily/2025-12-08.md").write_text("Notes\n")
+    second = side.snapshot(Kind.TASK)
+    gone = sorted(set(first.items) - set(second.items))
+    assert len(gone) == 1 and second.complete
+    assert side.verify(Kind.TASK, gone) == {gone[0]: Presence.GONE}
+    busy = make_side(vault, settle=3600)
+    write(vault, "Daily/new.md", "- [ ] fresh #omi\n")
+    os.utime(vault / "Daily/new.md", (NOW, NOW))
+    snapshot = busy.snapshot(Kind.TASK)
+    assert not snapshot.complete
+    with pytest.raises(SideError, match="not vault-wide"):
+        busy.verify(Kind.TASK, gone)
+
+
+def test_update_changes_only_owned_tokens(vault: Path) -> None:
+    side = make_side(vault)
+    snapshot = side.snapshot(Kind.TASK)
+    daily_before = (vault / "Daily/2025-12-08.md").read_bytes()
+    [milk] = [i for i, p in snapshot.items.items() if p["text"] == "Buy milk"]
+    [outcome] = side.update(
+        Kind.TASK, [Change(milk, {"text": "Buy oat milk", "done": True, "due": None})]
+    )
+    assert outcome == Written(milk, {"text": "Buy oat milk", "done": True, "due": None})
+    lines = (vault / "Omi/Tasks.md").read_text().splitlines()
+    assert lines[2] == f"- [x] Buy oat milk ✅ 2025-12-08 ^{milk}"
+    assert lines[:2] == ["# Tasks", ""] and lines[3] == "- [x] Old, done"
+    assert (vault / "Daily/2025-12-08.md").read_bytes() == daily_before
+    assert side.snapshot(Kind.TASK).items[milk] == outcome.held
+
+
+def test_a_timed_omi_due_lands_on_the_users_day(vault: Path) -> None:
+    side = make_side(vault)
+    [milk] = [i for i, p in side.snapshot(Kind.TASK).items.items() if p["text"] == "Buy milk"]
+    [outcome] = side.update(Kind.TASK, [Change(milk, {"due": "2025-12-10T23:30:00Z"})])
+    assert isinstance(outcome, Written) and outcome.held is not None
+    assert outcome.held["due"] == "2025-12-11"  # 00:30 in Berlin
+
+
+def test_update_waits_when_the_file_changed_since_the_snapshot(vault: Path) -> None:
+    side = make_side(vault)
+    [milk] = [i for i, p in side.snapshot(Kind.TASK).items.items() if p["text"] == "Buy milk"]
+    path = vault / "Omi/Tasks.md"
+    user_version = path.read_text() + "- [ ] typed just now\n"
+    path.write_text(user_version)
+    [outcome] = side.update(Kind.TASK, [Change(milk, {"done": True})])
+    assert isinstance(outcome, Failed) and isinstance(outcome.error, TransientError)
+    assert path.read_text() == user_version
+
+
+def test_update_of_an_unknown_anchor_fails_as_gone(vault: Path) -> None:
+    side = make_side(vault)
+    side.snapshot(Kind.TASK)
+    [outcome] = side.update(Kind.TASK, [Change("omi-nothere", {"done": True})])
+    assert isinstance(outcome, Failed) and isinstance(outcome.error, ItemGoneError)
+
+
+def test_create_goes_under_the_heading_once(vault: Path) -> None:
+    side = make_side(vault)
+    side.snapshot(Kind.TASK)
+    drafts = [
+        Draft("stamp-1", {"text": "From Omi", "done": False, "due": "2025-12-24"}),
+        Draft("stamp-2", {"text": "Done in Omi", "done": True, "due": None}),
+    ]
+    outcomes = side.create(Kind.TASK, drafts)
+    assert [o.item_id for o in outcomes] == [
+        anchor_for_stamp("stamp-1"),
+        anchor_for_stamp("stamp-2"),
+    ]
+    text = (vault / "Omi/Tasks.md").read_text()
+    assert text.endswith(
+        "\n## From Omi\n\n"
+        f"- [ ] From Omi 📅 2025-12-24 ^{anchor_for_stamp('stamp-1')}\n"
+        f"- [x] Done in Omi ✅ 2025-12-08 ^{anchor_for_stamp('stamp-2')}\n"
+    )
+    fresh = make_side(vault)  # a new process after a crash
+    found = fresh.find_created(Kind.TASK, drafts)
+    assert set(found) == {"stamp-1", "stamp-2"}
+    fresh.create(Kind.TASK, drafts[:1])
+    assert (vault / "Omi/Tasks.md").read_text() == text  # not added twice
+    side.create(Kind.TASK, [Draft("stamp-3", {"text": "Third", "done": False, "due": None})])
+    lines = (vault / "Omi/Tasks.md").read_text().splitlines()
+    assert lines[-1].startswith("- [ ] Third ^omi-")
+
+
+def test_delete_removes_the_line_and_complete_ticks_it(vault: Path) -> None:
+    side = make_side(vault)
+    items = side.snapshot(Kind.TASK).items
+    [milk] = [i for i, p in items.items() if p["text"] == "Buy milk"]
+    [ana] = [i for i, p in items.items() if p["text"] == "Call Ana"]
+    assert side.delete(Kind.TASK, [ana], DeleteMode.COMPLETE)[0] == Written(
+        ana, {"text": "Call Ana", "done": True, "due": None}
+    )
+    assert side.delete(Kind.TASK, [milk, "omi-gone"], DeleteMode.DELETE) == [
+        Written(milk, None),
+        Written("omi-gone", None),
+    ]
+    assert "Buy milk" not in (vault / "Omi/Tasks.md").read_text()
+    assert "- [x] Call Ana #omi ⏫ ✅ 2025-12-08 ^" in (vault / "Daily/2025-12-08.md").read_text()
+
+
+@pytest.mark.parametrize("copied_anchor", [False, True])
+def test_completing_a_recurring_task_advances_it(vault: Path, copied_anchor: bool) -> None:
+    write(vault, "Omi/Tasks.md", "- [ ] Water plants 🔁 every week 📅 2025-12-08 ^omi-water1\n")
+    side = make_side(vault)
+    assert side.snapshot(Kind.TASK).items["omi-water1"]["due"] == "2025-12-08"
+    suffix = " ^omi-water1" if copied_anchor else ""
+    write(
+        vault,
+        "Omi/Tasks.md",
+        f"- [ ] Water plants 🔁 every week 📅 2025-12-15{suffix}\n"
+        "- [x] Water plants 🔁 every week 📅 2025-12-08 ✅ 2025-12-08 ^omi-water1\n",
+    )
+    items = side.snapshot(Kind.TASK).items
+    assert items["omi-water1"] == {"text": "Water plants", "done": False, "due": "2025-12-15"}
+    assert [p["text"] for p in items.values()].count("Water plants") == 1
+    assert (vault / "Omi/Tasks.md").read_text() == (
+        "- [ ] Water plants 🔁 every week 📅 2025-12-15 ^omi-water1\n"
+        "- [x] Water plants 🔁 every week 📅 2025-12-08 ✅ 2025-12-08 ^omi-water1-done\n"
+    )
+    assert make_side(vault).snapshot(Kind.TASK).items == items
+
+
+def test_a_copied_line_becomes_a_new_task(vault: Path) -> None:
+    write(vault, "Omi/Tasks.md", "- [ ] Original ^omi-orig1\n")
+    write(vault, "Other.md", "- [ ] Copy of it ^omi-orig1\n")
+    side = make_side(vault)
+    items = side.snapshot(Kind.TASK).items
+    assert items["omi-orig1"]["text"] == "Original"
+    assert len(items) == 3  # Original, the re-anchored copy, Call Ana
+    assert any("also on" in p for p in side.problems)
+    assert anchor_of((vault / "Other.md").read_text().strip()) != "omi-orig1"
+
+
+def test_dry_run_writes_nothing(vault: Path) -> None:
+    before = {p: p.read_bytes() for p in vault.rglob("*.md")}
+    side = make_side(vault, dry_run=True)
+    snapshot = side.snapshot(Kind.TASK)
+    assert not snapshot.complete  # anchors it would write are not there: nothing is deleted
+    outcomes = side.create(Kind.TASK, [Draft("s", {"text": "x", "done": False, "due": None})])
+    assert isinstance(outcomes[0], Failed)
+    assert {p: p.read_bytes() for p in vault.rglob("*.md")} == before
+
+
+def test_a_missing_vault_is_a_listing_error(tmp_path: Path) -> None:
+    with pytest.raises(SideError, match="does not exist"):
+        make_side(tmp_path / "nope").snapshot(Kind.TASK)
+
+
+# --- notes ------------------------------------------------------------------------------------
+
+
+def test_memory_notes_both_ways(vault: Path) -> None:
+    write(vault, "Omi/Memories/Coffee.md", "---\nsource: me\n---\nLikes oat milk in coffee.\n")
+    side = make_side(vault)
+    snapshot = side.snapshot(Kind.NOTE)
+    [(note_id, projection)] = snapshot.items.items()
+    assert projection == {
+        "text": "Likes oat milk in coffee.",
+        "category": None,
+        "tags": [],
+        "visibility": "private",
+    }
+    text = (vault / "Omi/Memories/Coffee.md").read_text()
+    assert text.startswith(f"---\nsource: me\nomisync_id: {note_id}\n")
+    [created] = side.create(
+        Kind.NOTE,
+        [Draft("m1", {"text": "Runs on Sundays", "category": "habits", "tags": ["sport"]})],
+    )
+    assert isinstance(created, Written)
+    assert created.held == {
+        "text": "Runs on Sundays",
+        "category": "habits",
+        "tags": ["sport"],
+        "visibility": "private",
+    }
+    new_file = vault / "Omi/Memories/Runs on Sundays.md"
+    assert "category: habits\ntags:\n  - sport\n" in new_file.read_text()
+    [updated] = side.update(Kind.NOTE, [Change(note_id, {"tags": ["food"]})])
+    assert isinstance(updated, Written) and updated.held is not None
+    assert updated.held["tags"] == ["food"]
+    assert (
+        (vault / "Omi/Memories/Coffee.md")
+        .read_text()
+        .endswith(
+            "tags:\n  - food\nupdated: '2025-12-08T10:00:00+01:00'\n"
+            "---\nLikes oat milk in coffee.\n"
+        )
+    )
+    assert make_side(vault).snapshot(Kind.NOTE).items[note_id] == updated.held
+    assert side.delete(Kind.NOTE, [note_id], DeleteMode.DELETE) == [Written(note_id, None)]
+    assert (vault / ".trash/Coffee.md").exists()
+    assert set(side.snapshot(Kind.NOTE).items) == {created.item_id}
+
+
+def test_a_long_note_is_listed_whole(vault: Path) -> None:
+    body = "word " * 150
+    write(vault, "Omi/Memories/Long.md", body)
+    [projection] = make_side(vault).snapshot(Kind.NOTE).items.values()
+    assert projection["text"] == body.strip() and len(projection["text"]) > 500
+
+
+def test_a_broken_note_is_reported_and_blocks_deletion(vault: Path) -> None:
+    write(vault, "Omi/Memories/Bad.md", "---\ntags: [unclosed\n---\nText\n")
+    side = make_side(vault)
+    snapshot = side.snapshot(Kind.NOTE)
+    assert not snapshot.complete and not snapshot.items
+    assert any("Bad.md" in p and "YAML" in p for p in side.problems)
+
+
+# --- options ----------------------------------------------------------------------------------
+
+
+def test_only_path_is_required() -> None:
+    options = MarkdownOptions.parse({"path": "~/Vault"})
+    assert options.path == Path("~/Vault").expanduser()
+    assert options.tasks_file == "Omi/Tasks.md"
+    assert options.memories_folder == "Omi/Memories"
+    assert options.task_tag == "#omi"
+
+
+def test_bad_options_name_the_key() -> None:
+    with pytest.raises(ConfigError) as caught:
+        MarkdownOptions.parse({"tasks_file": "../x.md", "colour": "red"}, ("connectors", "v"))
+    text = str(caught.value)
+    assert "connectors.v.path: is required" in text
+    assert "connectors.v.colour: is not a markdown connector option" in text
+    assert "connectors.v.tasks_file" in text and "inside the vault" in text
+
+
+def test_done_dates_use_the_users_zone(vault: Path) -> None:
+    side = make_side(vault)
+    assert side.tasks.today() == date(2025, 12, 8)
