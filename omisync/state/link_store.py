@@ -77,7 +77,8 @@ class LinkStore:
         Raises :class:`DuplicateLinkError` when two links would share an item id on one side
         (same connector and kind), and TypeError/ValueError naming the link when a base or
         conflict is not JSON; either way nothing is saved. To move an item id from one link to
-        another, delete the old link first, in the same :meth:`StateDB.transaction`.
+        another, delete the old link first, in the same :meth:`StateDB.transaction`. Pass only
+        links that changed: a save rewrites each row given (bench/state.py: ~15 µs per link).
         """
         updated_at = encode_time(self._state.now())
         try:

@@ -175,6 +175,18 @@ def test_a_failed_transaction_saves_and_deletes_nothing(state: StateDB) -> None:
     assert list(state.links.load("todoist", Kind.TASK)) == ["keep"]
 
 
+def test_a_nested_block_that_fails_rolls_back_alone(state: StateDB) -> None:
+    with state.transaction():
+        state.links.save([a_link("outer")])
+        with pytest.raises(DuplicateLinkError):
+            state.links.save([a_link("clash", omi_id="omi-outer")])
+        with pytest.raises(RuntimeError, match="inner"), state.transaction():
+            state.links.save([a_link("inner")])
+            raise RuntimeError("inner block fails")
+
+    assert list(state.links.load("todoist", Kind.TASK)) == ["outer"]
+
+
 def test_delete_counts_only_links_that_existed(state: StateDB) -> None:
     state.links.save([a_link("A"), a_link("B")])
     assert state.links.delete(["A", "missing"]) == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from omisync.ratelimit import SqliteUsageStore, UsageRecord
 from omisync.state import (
     StateAccessError,
     StateCorruptError,
@@ -138,6 +139,17 @@ def test_rate_usage_has_exactly_the_rate_limiters_schema(state: StateDB) -> None
         ("window_start", "INTEGER", 0, None, 3),
         ("count", "INTEGER", 0, None, 0),
     ]
+
+
+def test_the_rate_limiters_usage_store_shares_the_state_db(
+    state: StateDB, state_path: Path
+) -> None:
+    store = SqliteUsageStore(state.db)
+    store.add("omi", "memories", 1_000, 3)
+    store.add("omi", "memories", 1_000, 2)
+
+    with StateDB.open(state_path) as reopened:
+        assert SqliteUsageStore(reopened.db).load("omi", 0) == [UsageRecord("memories", 1_000, 5)]
 
 
 def test_in_memory_state_db_works_and_has_no_run_lock() -> None:
