@@ -1,0 +1,145 @@
+"""Conversation notes (Omi → vault) and inbox files (vault → Omi)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from omisync.connectors.markdown import (
+    ConversationActionItem,
+    ConversationExporter,
+    ConversationNote,
+    Inbox,
+    InboxText,
+    InboxTranscript,
+    NoteText,
+    RegionError,
+    TranscriptLine,
+    parse_inbox,
+    replace_region,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CONVERSATION = ConversationNote(
+    omi_id="conv-1",
+    created_at=datetime(2025, 12, 8, 8, 0, tzinfo=UTC),
+    started_at=datetime(2025, 12, 8, 8, 0, tzinfo=UTC),
+    finished_at=datetime(2025, 12, 8, 8, 12, tzinfo=UTC),
+    title="Planning the trip",
+    overview="We chose dates.\nAna books the train.",
+    emoji="🚆",
+    category="travel",
+    action_items=(
+        ConversationActionItem("Book the train"),
+        ConversationActionItem("Ask for leave", completed=True),
+    ),
+    transcript=(
+        TranscriptLine("Ana", "Shall we go in May?", 0.0),
+        TranscriptLine("Me", "Yes.\nEarly May.", 65.0),
+    ),
+)
+
+
+def exporter(root: Path) -> ConversationExporter:
+    return ConversationExporter(root, "Omi/Conversations", zone=BERLIN)
+
+
+def test_a_conversation_becomes_a_note(tmp_path: Path) -> None:
+    report = exporter(tmp_path).export([CONVERSATION])
+    assert report.written == ["Omi/Conversations/2025-12-08 Planning the trip.md"]
+    text = (tmp_path / report.written[0]).read_text()
+    assert text.startswith(
+        "---\nomi_conversation: conv-1\ndate: '2025-12-08'\ncategory: travel\n---\n\n"
+        "<!-- omisync:begin "
+    )
+    assert "# 🚆 Planning the trip\n\n*2025-12-08 09:00 · travel · 12 min*\n" in text
+    assert "- Book the train\n- ~~Ask for leave~~ ✓\n" in text
+    assert "> [!note]- Transcript\n> **Ana** (00:00): Shall we go in May?\n" in text
+    assert "> **Me** (01:05): Yes.\n> Early May.\n<!-- omisync:end -->\n" in text
+
+
+def test_unchanged_conversations_are_not_rewritten_and_user_text_survives(
+    tmp_path: Path,
+) -> None:
+    first = exporter(tmp_path)
+    [rel] = first.export([CONVERSATION]).written
+    path = tmp_path / rel
+    renamed = path.with_name("My trip.md")
+    path.rename(renamed)
+    front, body = renamed.read_text().split("---\n\n", 1)
+    renamed.write_text(front + "---\nMy own intro\n\n" + body + "\nMy notes after.\n")
+    before = renamed.read_bytes()
+    again = exporter(tmp_path).export([CONVERSATION])
+    assert again.written == [] and again.unchanged == 1
+    assert renamed.read_bytes() == before
+    changed = dataclasses.replace(CONVERSATION, title="Planning the May trip")
+    assert exporter(tmp_path).export([changed]).written == ["Omi/Conversations/My trip.md"]
+    text = renamed.read_text()
+    assert "---\nMy own intro\n\n<!-- omisync:begin " in text
+    assert "# 🚆 Planning the May trip" in text and text.endswith("\nMy notes after.\n")
+
+
+def test_damaged_markers_are_reported_not_overwritten(tmp_path: Path) -> None:
+    note = NoteText.decode(b"<!-- omisync:begin abc -->\nuser text without an end\n")
+    with pytest.raises(RegionError, match="markers are damaged"):
+        replace_region(note, "x", "n.md")
+    [rel] = exporter(tmp_path).export([CONVERSATION]).written
+    path = tmp_path / rel
+    path.write_text(path.read_text().replace("<!-- omisync:end -->", ""))
+    damaged = path.read_bytes()
+    report = exporter(tmp_path).export([dataclasses.replace(CONVERSATION, title="New")])
+    assert report.written == [] and "damaged" in report.problems[0]
+    assert path.read_bytes() == damaged
+
+
+# --- inbox ------------------------------------------------------------------------------------
+
+
+def test_plain_text_is_text() -> None:
+    data = b"---\nx: 1\n---\nIdea: a note to self.\nIt has a colon but is prose.\nMore prose.\n"
+    assert parse_inbox(data) == InboxText(
+        "Idea: a note to self.\nIt has a colon but is prose.\nMore prose."
+    )
+
+
+def test_a_speaker_transcript_becomes_segments() -> None:
+    data = (
+        b"[00:05] Ana: Hello there\n**Me**: Hi Ana, how are you?\n"
+        b"still me, continuing\n[01:00] Dr. Who: Fine\n"
+    )
+    parsed = parse_inbox(data)
+    assert isinstance(parsed, InboxTranscript)
+    speakers = [(s.speaker, s.text, s.is_user) for s in parsed.segments]
+    assert speakers == [
+        ("Ana", "Hello there", False),
+        ("Me", "Hi Ana, how are you? still me, continuing", True),
+        ("Dr. Who", "Fine", False),
+    ]
+    starts = [s.start for s in parsed.segments]
+    assert starts[0] == 5.0 and starts[2] == 60.0
+    assert all(s.end > s.start for s in parsed.segments)
+    assert all(a.end <= b.start for a, b in zip(parsed.segments, parsed.segments[1:], strict=False))
+
+
+def test_inbox_sends_each_file_once_then_moves_it(tmp_path: Path) -> None:
+    inbox_dir = tmp_path / "Omi" / "Inbox"
+    inbox_dir.mkdir(parents=True)
+    (inbox_dir / "call.md").write_text("Ana: Hi\nMe: Hello\n")
+    (inbox_dir / "idea.txt").write_text("Buy a kayak")
+    (inbox_dir / "empty.md").write_text("\n")
+    inbox = Inbox(tmp_path, "Omi/Inbox", zone=BERLIN, clock=lambda: 1_765_000_000.0)
+    items = inbox.pending()
+    assert [i.path for i in items] == ["Omi/Inbox/call.md", "Omi/Inbox/idea.txt"]
+    assert isinstance(items[0].payload, InboxTranscript)
+    assert items[1].payload == InboxText("Buy a kayak")
+    assert any("empty.md" in p for p in inbox.problems)
+    assert Inbox(tmp_path, "Omi/Inbox", zone=BERLIN).pending()[0].key == items[0].key
+    moved = inbox.mark_sent(items[0], "conv-9")
+    assert moved == "Omi/Inbox/Sent/call.md"
+    text = (tmp_path / moved).read_text()
+    assert text.startswith("---\nomi_conversation: conv-9\nsent_to_omi: '2025-12-06T")
+    assert text.endswith("---\nAna: Hi\nMe: Hello\n")
+    assert [i.path for i in inbox.pending()] == ["Omi/Inbox/idea.txt"]
