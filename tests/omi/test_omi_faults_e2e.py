@@ -1,0 +1,120 @@
+"""Retries against the emulator's injected faults: 5xx, timeouts, dropped connections, 429s."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from omisync.emulator import RunningEmulator
+from omisync.omi import OmiClient, RetryPolicy, ServerError, TransportError
+from omisync.ratelimit import RateLimiter
+from omisync.ratelimit.testing import ManualClock
+
+
+def statuses(emu: RunningEmulator, suffix: str) -> list[int]:
+    return [int(r["status"]) for r in emu.stats()["requests"] if str(r["path"]).endswith(suffix)]
+
+
+def stored_action_items(emu: RunningEmulator) -> list[dict[str, Any]]:
+    return emu.records()["action_items"]
+
+
+def eventually(condition: Any, seconds: float = 3.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return bool(condition())
+
+
+def test_reads_are_retried_after_5xx(
+    omi: OmiClient, emu: RunningEmulator, retry_sleeps: Any
+) -> None:
+    emu.set_faults(fail_next=2)
+    assert omi.action_items.scan().complete
+    assert statuses(emu, "/user/action-items") == [500, 500, 200]
+    assert len(retry_sleeps.seconds) == 2
+
+
+def test_attempts_run_out_on_a_failing_server(omi: OmiClient, emu: RunningEmulator) -> None:
+    emu.set_faults(error_rate=1.0, error_status=503)
+    with pytest.raises(
+        ServerError, match=r"GET /v1/dev/user/memories: Omi had a server error \(HTTP 503\)"
+    ):
+        omi.memories.scan()
+    assert len(statuses(emu, "/user/memories")) == 3
+
+
+def test_an_action_item_create_is_not_retried_after_a_5xx(
+    omi: OmiClient, emu: RunningEmulator
+) -> None:
+    emu.set_faults(fail_next=1)
+    with pytest.raises(ServerError):
+        omi.action_items.create("Pay rent")
+    assert statuses(emu, "/user/action-items") == [500]
+    emu.set_faults(fail_next=1)
+    omi.memories.create("A memory create is idempotent, so it is retried")
+    assert statuses(emu, "/user/memories") == [500, 200]
+
+
+def test_a_timed_out_read_is_retried(emu: RunningEmulator) -> None:
+    emu.set_faults(latency_ms=600, latency_next=1)
+    retry = RetryPolicy(max_attempts=3, sleep=lambda _: None)
+    with OmiClient(emu.base_url, emu.api_key, timeout=0.25, retry=retry) as client:
+        assert client.memories.scan().complete
+
+
+def test_a_timed_out_create_is_reported_as_maybe_applied_and_not_repeated(
+    emu: RunningEmulator,
+) -> None:
+    emu.set_faults(latency_ms=600, latency_next=1)
+    retry = RetryPolicy(max_attempts=3, sleep=lambda _: None)
+    client = OmiClient(emu.base_url, emu.api_key, timeout=0.25, retry=retry)
+    with client, pytest.raises(TransportError) as caught:
+        client.action_items.create("Book flights")
+    assert caught.value.maybe_applied
+    assert "timed out waiting for the answer" in str(caught.value)
+    assert "may have been applied" in str(caught.value)
+    # Sent once: the server logs the request when the delayed handling ends.
+    assert eventually(lambda: len(statuses(emu, "/user/action-items")) == 1)
+    time.sleep(0.1)
+    assert len(statuses(emu, "/user/action-items")) == 1
+
+
+def test_a_dropped_connection_is_retried_for_reads_only(
+    omi: OmiClient, emu: RunningEmulator
+) -> None:
+    emu.set_faults(drop_next=1)
+    assert omi.memories.scan().complete
+    assert statuses(emu, "/user/memories") == [0, 200]
+
+    emu.set_faults(drop_next=1)
+    with pytest.raises(TransportError) as caught:
+        omi.action_items.create("Water the plants")
+    assert caught.value.maybe_applied
+    assert statuses(emu, "/user/action-items") == [0]
+
+
+def test_a_delete_whose_answer_is_lost_still_completes(emu: RunningEmulator) -> None:
+    """The first DELETE is applied but its answer times out; the retry's 404 means done."""
+    retry = RetryPolicy(max_attempts=3, sleep=lambda _: time.sleep(0.4))
+    with OmiClient(emu.base_url, emu.api_key, timeout=0.15, retry=retry) as client:
+        item = client.action_items.create("Short-lived")
+        emu.set_faults(latency_ms=300, latency_next=1)
+        client.action_items.delete(item.id)
+        assert len(client.action_items.scan()) == 0
+    assert statuses(emu, f"/user/action-items/{item.id}") == [200, 404]
+
+
+def test_a_429_storm_is_waited_out_even_for_creates(emu: RunningEmulator) -> None:
+    clock = ManualClock()
+    limiter = RateLimiter("omi", clock=clock.now, sleep=clock.sleep)
+    with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
+        emu.set_faults(storm_429=2, retry_after=7)
+        item = client.action_items.create("Refused twice, then created once")
+    assert clock.sleeps == [7, 7]
+    assert statuses(emu, "/user/action-items") == [429, 429, 200]
+    assert [a["id"] for a in stored_action_items(emu)] == [item.id]
