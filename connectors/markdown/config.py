@@ -65,7 +65,8 @@ class MarkdownOptions(BaseModel):
     settle_seconds: Annotated[float, BeforeValidator(_seconds), Field(alias="settle")] = 5.0
     import_done_tasks: bool = False
     cache_file: Path | None = None
-    """Where the scan cache is kept between runs (default: next to the state DB, or none)."""
+    """Where the scan cache is kept between runs, so a new process does not re-read every
+    note (default: none; the cache then lives only as long as the process)."""
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any], where: tuple[str | int, ...] = ()) -> MarkdownOptions:

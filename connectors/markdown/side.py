@@ -72,6 +72,7 @@ class MarkdownSide:
             tasks_heading=options.tasks_heading,
             import_done=options.import_done_tasks,
             dry_run=dry_run,
+            cache_file=options.cache_file,
             **common,
         )
         self.notes = NoteStore(root, options.memories_folder, dry_run=dry_run, **common)

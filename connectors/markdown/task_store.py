@@ -95,10 +95,12 @@ class TaskStore:
         settle_seconds: float = 0.0,
         import_done: bool = False,
         dry_run: bool = False,
+        cache_file: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.root = root
         self.selection = selection
+        self.cache_file = cache_file
         self.tasks_heading = tasks_heading
         self.zone = zone
         self.settle_seconds = settle_seconds
@@ -111,6 +113,10 @@ class TaskStore:
         self._stamps: dict[str, FileStamp] = {}
         self._complete = False
         self._scanned = False
+        self.last_scan: ScanResult | None = None
+        """The last scan's figures (files read and stat'ed, time)."""
+        if cache_file is not None:
+            self.scanner.load_cache(cache_file)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -129,6 +135,7 @@ class TaskStore:
                 "check the connector's 'path'"
             )
         scan = self.scanner.scan()
+        self.last_scan = scan
         self.problems = list(scan.problems)
         complete = scan.vault_wide
         by_file: dict[str, list[FoundTask]] = defaultdict(list)
@@ -147,6 +154,11 @@ class TaskStore:
                 complete = False
         self._complete = complete
         self._scanned = True
+        if self.cache_file is not None and not self.dry_run:
+            try:
+                self.scanner.save_cache(self.cache_file)
+            except OSError as error:
+                self.problems.append(f"{self.cache_file}: scan cache not saved ({error})")
         return items, complete
 
     def _ordered_files(self, paths: Sequence[str]) -> list[str]:
