@@ -136,7 +136,7 @@ class HttpCore:
             with permit:
                 try:
                     response = self._client.send(self._build(call, credential))
-                except httpx.UnsupportedProtocol as exc:
+                except httpx.UnsupportedProtocol:
                     raise ConfigurationError(
                         f"{self.base_url!r} is not an http(s) URL", method=call.method, path=path
                     ) from None
@@ -150,7 +150,7 @@ class HttpCore:
                         continue
                     # Not chained: httpx's own exception text is only shown scrubbed.
                     raise lost from None
-                permit.observe(response.headers)
+                permit.observe(response.headers, response.status_code)
             if response.is_success:
                 return self._parse(call, path, response, parse)
             if call.gone_ok and maybe_applied and response.status_code == 404:

@@ -151,11 +151,15 @@ class Bucket:
 
     # --- learning from the server -----------------------------------------------------------
 
-    def learn(self, feedback: ServerFeedback, now: float) -> None:
-        """Apply what a response said: a block, a smaller limit, a remaining budget."""
+    def learn(self, feedback: ServerFeedback, now: float, *, refused: bool) -> None:
+        """Apply what a response said: a block, a smaller limit, a remaining budget.
+
+        A limit announced with a refusal is not taken: it describes whichever of the server's
+        buckets refused, whose window we cannot know (``Retry-After`` covers the refusal).
+        """
         if feedback.retry_after is not None:
             self.blocked_until = max(self.blocked_until, now + feedback.retry_after)
-        if feedback.limit is not None and self.limit is not None:
+        if feedback.limit is not None and self.limit is not None and not refused:
             current = self.learned_max if self.learned_max is not None else feedback.limit
             self.learned_max = min(current, feedback.limit)
         if feedback.remaining is not None and feedback.reset_after is not None:

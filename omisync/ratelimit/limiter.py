@@ -52,9 +52,10 @@ class Permit:
         self._primary = primary
         self._finished = False
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn from ``Retry-After`` / ``X-RateLimit-*`` in a response's ``headers``."""
-        self._limiter._learn(self._primary, headers)
+    def observe(self, headers: Mapping[str, str], status_code: int | None = None) -> None:
+        """Learn from ``Retry-After`` / ``X-RateLimit-*`` in a response's ``headers``;
+        ``status_code`` 429 marks a refusal."""
+        self._limiter._learn(self._primary, headers, refused=status_code == 429)
 
     def finish(self) -> None:
         """Record the request as done (idempotent)."""
@@ -193,12 +194,12 @@ class RateLimiter:
                 if is_new:
                     self._store.prune(self.service, bucket.name, bucket.oldest_live_slot_ms(now))
 
-    def _learn(self, primary: Bucket, headers: Mapping[str, str]) -> None:
+    def _learn(self, primary: Bucket, headers: Mapping[str, str], *, refused: bool) -> None:
         with self._lock:
             now = self._clock()
             feedback = read_feedback(headers, now)
             if not feedback.is_empty:
-                primary.learn(feedback, now)
+                primary.learn(feedback, now, refused=refused)
 
     def _restore(self) -> None:
         now = self._clock()

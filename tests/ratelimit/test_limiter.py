@@ -33,10 +33,13 @@ def make(
 
 
 def send(
-    limiter: RateLimiter, policies: tuple[str, ...] = (), headers: dict[str, str] | None = None
+    limiter: RateLimiter,
+    policies: tuple[str, ...] = (),
+    headers: dict[str, str] | None = None,
+    status: int = 200,
 ) -> None:
     with limiter.acquire(policies) as permit:
-        permit.observe(headers or {})
+        permit.observe(headers or {}, status)
 
 
 def test_requests_within_the_limit_go_out_at_once() -> None:
@@ -135,6 +138,15 @@ def test_a_server_limit_below_the_configured_one_shrinks_the_budget() -> None:
         send(send_again)
     with pytest.raises(RateBudgetExhausted, match=r"5 requests per 60 s"):
         send_again.acquire()
+
+
+def test_a_limit_announced_with_a_refusal_is_not_taken() -> None:
+    """It may describe another window (the backend's hourly buckets); Retry-After rules."""
+    limiter, clock = make()
+    send(limiter, headers={"X-RateLimit-Limit": "1", "Retry-After": "2"}, status=429)
+    for _ in range(4):
+        send(limiter)
+    assert clock.sleeps == [2]
 
 
 def test_remaining_zero_with_reset_waits_for_the_reset() -> None:

@@ -1,0 +1,127 @@
+"""The client's rate limiter against the emulator's rate-limit profiles, with tiny windows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from omisync.emulator import Bucket, EmulatorConfig, RateLimitConfig, RunningEmulator, run_emulator
+from omisync.omi import NewActionItem, OmiClient, RateLimitedError
+from omisync.ratelimit import Limit, RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
+
+
+def statuses(emu: RunningEmulator) -> dict[str, int]:
+    by_status: dict[str, int] = emu.stats()["by_status"]
+    return by_status
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[RunningEmulator]:
+    """The backend profile; action-item writes allow 4 per 0.5 s, reads 3 per 0.5 s."""
+    limits = RateLimitConfig(
+        profile="backend",
+        overrides={
+            "dev:action_items_write": Bucket(4, 0.5),
+            "dev:action_items_read": Bucket(3, 0.5),
+        },
+    )
+    with run_emulator(EmulatorConfig(rate_limits=limits)) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_backend(backend: RunningEmulator) -> RunningEmulator:
+    backend.reset()
+    return backend
+
+
+def test_a_client_that_knows_the_limits_is_never_refused(fresh_backend: RunningEmulator) -> None:
+    emu = fresh_backend
+    limits = RateLimits(
+        policies={
+            "dev:action_items_write": Limit(4, 0.5),
+            "dev:action_items_read": Limit(3, 0.5),
+        }
+    )
+    notices: list[WaitNotice] = []
+    limiter = RateLimiter("omi", limits, on_wait=notices.append)
+    start = time.monotonic()
+    with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
+        for i in range(10):
+            client.action_items.create(f"Task {i}")
+        assert len(client.action_items.scan(page_size=4)) == 10
+    assert statuses(emu) == {"200": 10 + 4}
+    assert time.monotonic() - start >= 2 * 0.5  # 10 writes at 4 per 0.5 s
+    assert notices and notices[0].bucket == "dev:action_items_write"
+
+
+def test_a_429_from_an_unknown_limit_is_waited_out_and_learned(
+    fresh_backend: RunningEmulator,
+) -> None:
+    emu = fresh_backend
+    with OmiClient(emu.base_url, emu.api_key) as client:  # the doc's defaults: 100/min
+        items = client.action_items.create_batch([NewActionItem(f"T{i}") for i in range(250)])
+    assert len(items) == 250
+    assert statuses(emu) == {"200": 5, "429": 1}
+    requests = emu.stats()["requests"]
+    assert [r["status"] for r in requests] == [200, 200, 200, 200, 429, 200]
+
+
+def test_a_retry_after_beyond_max_wait_is_raised(fresh_backend: RunningEmulator) -> None:
+    emu = fresh_backend
+    limiter = RateLimiter("omi", max_wait=0.1)
+    with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
+        for _ in range(3):
+            client.action_items.scan()
+        with pytest.raises(RateLimitedError) as caught:
+            client.action_items.scan()
+    assert caught.value.status_code == 429
+    assert caught.value.retry_after == 1
+    assert "Rate limit exceeded. Try again in 1s." in str(caught.value)
+
+
+@pytest.fixture(scope="module")
+def docs() -> Iterator[RunningEmulator]:
+    """The doc's profile shrunk to 5 requests per 0.5 s per key (500 per 720 s per user)."""
+    limits = RateLimitConfig(profile="docs", window_scale=1 / 120, limit_scale=0.05)
+    with run_emulator(EmulatorConfig(rate_limits=limits)) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_docs(docs: RunningEmulator) -> RunningEmulator:
+    docs.reset()
+    return docs
+
+
+def test_the_limit_the_server_announces_shrinks_the_budget(fresh_docs: RunningEmulator) -> None:
+    emu = fresh_docs
+    configured = RateLimits(shared={"per_minute": Limit(50, 0.5), "per_day": Limit(500, 720)})
+    limiter = RateLimiter("omi", configured)
+    with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
+        for i in range(12):
+            client.memories.create(f"Memory {i}")
+    assert statuses(emu) == {"200": 12}
+    usage = {u.bucket: u.limit for u in limiter.usage()}
+    assert usage["per_minute"] == 5
+
+
+def test_the_daily_budget_survives_a_restart(fresh_docs: RunningEmulator, tmp_path: Path) -> None:
+    emu = fresh_docs
+    limits = RateLimits(shared={"per_minute": Limit(5, 0.5), "per_day": Limit(4, 720)})
+
+    def client() -> OmiClient:
+        store = SqliteUsageStore(tmp_path / "state.db")
+        return OmiClient(emu.base_url, emu.api_key, limiter=RateLimiter("omi", limits, store=store))
+
+    with client() as first:
+        for _ in range(4):
+            first.memories.scan()
+    with client() as second, pytest.raises(RateLimitedError) as caught:
+        second.memories.scan()
+    assert caught.value.status_code is None
+    assert "'per_day' (4 requests per 720 s) is spent" in str(caught.value)
+    assert emu.stats()["total"] == 4
