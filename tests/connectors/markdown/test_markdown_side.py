@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from datetime import UTC, date, datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from omisync.connectors.markdown import (
     MarkdownOptions,
     MarkdownSide,
@@ -342,3 +347,58 @@ def test_bad_options_name_the_key() -> None:
 def test_done_dates_use_the_users_zone(vault: Path) -> None:
     side = make_side(vault)
     assert side.tasks.today() == date(2025, 12, 8)
+
+
+def test_the_connector_is_registered_as_an_entry_point() -> None:
+    [entry] = [e for e in entry_points(group="omisync.connectors") if e.name == "markdown"]
+    assert entry.load() is MarkdownSide
+
+
+def test_the_scan_cache_file_lets_a_new_process_skip_unchanged_notes(
+    vault: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache" / "scan.json"
+    make_side(vault, cache_file=str(cache)).snapshot(Kind.TASK)
+    restarted = make_side(vault, cache_file=str(cache))
+    restarted.snapshot(Kind.TASK)
+    assert restarted.tasks.last_scan is not None
+    assert restarted.tasks.last_scan.files_read == 0
+
+
+_prose = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n^#`~%<-[]"), max_size=30
+)
+_task = st.builds(
+    lambda status, text, tag, due: f"- [{status}] {text.strip() or 'x'}{tag}{due}",
+    st.sampled_from([" ", "x"]),
+    _prose,
+    st.sampled_from(["", " #omi"]),
+    st.sampled_from(["", " 📅 2025-12-24"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lines=st.lists(st.one_of(_prose, _task), max_size=12),
+    eol=st.sampled_from(["\n", "\r\n"]),
+    bom=st.booleans(),
+)
+def test_tidying_only_adds_anchors_to_selected_lines(lines: list[str], eol: str, bom: bool) -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        data = (("\ufeff" if bom else "") + eol.join(lines)).encode("utf-8", "surrogatepass")
+        (root / "note.md").write_bytes(data)
+        items = make_side(root).snapshot(Kind.TASK).items
+        after = (root / "note.md").read_bytes().decode("utf-8", "surrogatepass")
+        before = data.decode("utf-8", "surrogatepass")
+        expected_anchors = 0
+        old_lines, new_lines = before.split(eol), after.split(eol)
+        assert len(old_lines) == len(new_lines)
+        for old, new in zip(old_lines, new_lines, strict=True):
+            task = parse_task_line(old.lstrip("\ufeff"))
+            if task is not None and "#omi" in task.tags and not task.is_done:
+                expected_anchors += 1
+                assert re.fullmatch(re.escape(old.rstrip()) + r" \^omi-[a-z0-9]+", new.rstrip())
+            else:
+                assert new == old
+        assert len(items) == expected_anchors
