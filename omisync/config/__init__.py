@@ -8,10 +8,10 @@ from omisync.config.load import default_config_path, find_config_path, load_conf
 from omisync.config.schema import (
     Config,
     ConnectorSettings,
-    MaxDelete,
     OmiSettings,
     RateLimitSettings,
     StateSettings,
+    default_state_path,
     parse_duration,
 )
 
@@ -20,11 +20,11 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "ConnectorSettings",
-    "MaxDelete",
     "OmiSettings",
     "RateLimitSettings",
     "StateSettings",
     "default_config_path",
+    "default_state_path",
     "find_config_path",
     "load_config",
     "parse_duration",

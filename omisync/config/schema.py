@@ -14,6 +14,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 
+from omisync.sync.options import (
+    ConflictPolicy,
+    DeletePolicy,
+    Direction,
+    KindOptions,
+    MaxDelete,
+    SyncOptions,
+)
+
 DEFAULT_OMI_BASE_URL = "https://api.omi.me/v1/dev"
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
@@ -114,18 +123,6 @@ class StateSettings(_Strict):
         return os.path.expanduser(value) if isinstance(value, str) else value
 
 
-Direction = Literal["both", "to_omi", "from_omi", "off"]
-ConflictPolicy = Literal["omi", "peer", "newest", "manual"]
-DeletePolicy = Literal["delete", "complete", "ignore"]
-
-
-class MaxDelete(_Strict):
-    """A run that would delete more than this on one side stops and asks for confirmation."""
-
-    count: int = Field(25, ge=0)
-    percent: float = Field(50.0, ge=0, le=100)
-
-
 class ConnectorSettings(BaseModel):
     """One named connector instance. Keys not listed here are the connector's own options,
     checked by that connector's schema."""
@@ -135,18 +132,39 @@ class ConnectorSettings(BaseModel):
     type: str
     enabled: bool = True
     interval: Duration = timedelta(minutes=5)
-    tasks: Direction = "both"
+    tasks: Direction = Direction.BOTH
     """Action items ⇄ the connector's tasks."""
-    notes: Direction = "both"
+    notes: Direction = Direction.BOTH
     """Memories ⇄ the connector's notes."""
-    conflict: ConflictPolicy = "manual"
-    on_delete: DeletePolicy = "complete"
+    conflict: ConflictPolicy = ConflictPolicy.MANUAL
+    on_delete: DeletePolicy = DeletePolicy.COMPLETE
+    create_completed: bool = False
+    """Copy items that are already done when they are first seen (off: old work is history)."""
     max_delete: MaxDelete = MaxDelete()
 
     @property
     def options(self) -> dict[str, Any]:
         """The connector-specific keys, as written (after ``${}`` resolution)."""
         return dict(self.model_extra or {})
+
+    def sync_options(self, *, timezone: str, confirm_deletes: bool = False) -> SyncOptions:
+        """The engine's :class:`SyncOptions` for this connector."""
+
+        def kind(direction: Direction) -> KindOptions:
+            return KindOptions(
+                direction=direction,
+                conflict=self.conflict,
+                on_delete=self.on_delete,
+                create_completed=self.create_completed,
+            )
+
+        return SyncOptions(
+            tasks=kind(self.tasks),
+            notes=kind(self.notes),
+            max_delete=self.max_delete,
+            confirm_deletes=confirm_deletes,
+            timezone=timezone,
+        )
 
 
 class Config(_Strict):

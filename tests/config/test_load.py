@@ -175,3 +175,39 @@ def test_durations(text: object, seconds: int) -> None:
 def test_bad_durations(text: object) -> None:
     with pytest.raises(ValueError, match=r"duration|longer than zero"):
         parse_duration(text)
+
+
+def test_connector_sync_options_reach_the_engine(tmp_path: Path) -> None:
+    file = write(
+        tmp_path,
+        """\
+        connectors:
+          vault:
+            type: markdown
+            path: /v
+            tasks: from_omi
+            conflict: newest
+            max_delete: {count: 3, percent: 10}
+          bad:
+            type: markdown
+            path: /v
+            notes: sideways
+            max_delete: {count: -1}
+        """,
+    )
+    problems = problems_of(file)
+    assert any(
+        p.startswith(f"{file}:11: connectors.bad.notes:") and "'to_omi'" in p for p in problems
+    )
+    assert any("connectors.bad.max_delete" in p and "count" in p for p in problems)
+    file = write(
+        tmp_path,
+        "connectors:\n  vault:\n    type: markdown\n    path: /v\n"
+        "    tasks: from_omi\n    conflict: newest\n    max_delete: {count: 3}\n",
+    )
+    options = load(file).connectors["vault"].sync_options(timezone="Europe/Berlin")
+    assert options.tasks.direction.value == "from_omi"
+    assert options.notes.direction.value == "both"
+    assert options.tasks.conflict.value == "newest"
+    assert options.max_delete.count == 3 and options.max_delete.percent == 50.0
+    assert options.timezone == "Europe/Berlin"
