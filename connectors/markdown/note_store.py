@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,14 @@ class NoteStore:
         self._complete = complete
         self._scanned = True
         return items, complete
+
+    def modified(self) -> dict[str, datetime]:
+        """omisync_id → when its note last changed."""
+        return {
+            note_id: datetime.fromtimestamp(self._cache[rel].stamp.mtime_ns / 1e9, UTC)
+            for note_id, rel in self._where.items()
+            if rel in self._cache
+        }
 
     def _load(self, rel: str) -> _Entry | None:
         """The cached or freshly read note; None when it is busy or unreadable right now."""

@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from omisync.sync.links import Projection
@@ -160,6 +160,15 @@ class TaskStore:
             except OSError as error:
                 self.problems.append(f"{self.cache_file}: scan cache not saved ({error})")
         return items, complete
+
+    def modified(self) -> dict[str, datetime]:
+        """anchor → when its note last changed (a line's own edit time is not known)."""
+        times: dict[str, datetime] = {}
+        for anchor, where in self._where.items():
+            stamp = self._stamps.get(where.path)
+            if stamp is not None:
+                times[anchor] = datetime.fromtimestamp(stamp.mtime_ns / 1e9, UTC)
+        return times
 
     def _ordered_files(self, paths: Sequence[str]) -> list[str]:
         tasks_file = self.selection.tasks_file

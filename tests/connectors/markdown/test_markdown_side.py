@@ -85,6 +85,7 @@ def test_snapshot_anchors_new_lines_and_lists_them(vault: Path) -> None:
         "due": "2025-12-10",
     }
     assert anchor_of(daily[1]) in snapshot.items
+    assert set(snapshot.modified) == set(snapshot.items)
     assert tasks_file[3] == "- [x] Old, done"  # a done line never linked is not imported
     assert daily[2] == "- [ ] Not synced"
     again = make_side(vault).snapshot(Kind.TASK)
