@@ -42,6 +42,7 @@ from omisync.sync.side import (
 
 from .anchors import history_anchor, is_live_anchor, new_anchor
 from .document import NoteText
+from .recurrence import next_date
 from .scanner import FoundTask, ScanResult, TaskSelection, VaultScanner
 from .taskline import KEEP, Keep, TaskEdit, TaskLine, edit_task_line, parse_task_line
 from .vaultfs import FileStamp, VaultWriteError, atomic_write, read_stamped
@@ -273,10 +274,35 @@ class TaskStore:
         if stamp is not None and current.sha256 != stamp.sha256:
             raise VaultWriteError(target, "changed since it was scanned; retrying next cycle")
         note = NoteText.decode(data)
+        next_instances: list[tuple[int, str]] = []
         for index, edit in edits.items():
+            following = self._next_instance(path, index, note.lines[index], edit)
+            if following is not None:
+                next_instances.append((index, following))
             note.replace_line(index, edit_task_line(note.lines[index], edit))
+        for index, line in sorted(next_instances, reverse=True):
+            note.insert_lines(index, [line])  # above the completed one, as Tasks does
         self._commit(path, note, current)
         return note
+
+    def _next_instance(self, path: str, index: int, line: str, edit: TaskEdit) -> str | None:
+        """The open next instance to add when ``edit`` completes a recurring task, or None.
+
+        The completed line keeps its anchor (its Omi item is the one that was completed); the
+        next instance gets a fresh anchor and becomes a new item.
+        """
+        task = parse_task_line(line)
+        if edit.done is not True or task is None or task.is_done or task.recurrence is None:
+            return None
+        due = next_date(task.recurrence, task.due, self.today())
+        if due is None:
+            self.problems.append(
+                f"{path}:{index + 1}: the recurrence '{task.recurrence}' is not one omisync can "
+                "advance; the task was ticked without a next instance (tick it in Obsidian to "
+                "let Tasks create one)"
+            )
+            return None
+        return edit_task_line(line, TaskEdit(due=due, block_id=new_anchor()))
 
     def _commit(self, path: str, note: NoteText, expected: FileStamp | None) -> None:
         data = note.encode()

@@ -403,3 +403,32 @@ def test_tidying_only_adds_anchors_to_selected_lines(lines: list[str], eol: str,
             else:
                 assert new == old
         assert len(items) == expected_anchors
+
+
+def test_completing_a_recurring_task_in_omi_adds_the_next_instance(vault: Path) -> None:
+    write(
+        vault,
+        "Omi/Tasks.md",
+        "- [ ] Water plants 🔁 every 2 weeks 📅 2025-12-08 ^omi-water1\n"
+        "- [ ] Pay rent 🔁 every month on the 1st 📅 2025-12-01 ^omi-rent1\n",
+    )
+    side = make_side(vault)
+    side.snapshot(Kind.TASK)
+    outcomes = side.update(
+        Kind.TASK, [Change("omi-water1", {"done": True}), Change("omi-rent1", {"done": True})]
+    )
+    assert [o.held for o in outcomes if isinstance(o, Written)] == [
+        {"text": "Water plants", "done": True, "due": "2025-12-08"},
+        {"text": "Pay rent", "done": True, "due": "2025-12-01"},
+    ]
+    lines = (vault / "Omi/Tasks.md").read_text().splitlines()
+    assert lines[0].startswith("- [ ] Water plants 🔁 every 2 weeks 📅 2025-12-22 ^omi-")
+    assert lines[1:] == [
+        "- [x] Water plants 🔁 every 2 weeks 📅 2025-12-08 ✅ 2025-12-08 ^omi-water1",
+        "- [x] Pay rent 🔁 every month on the 1st 📅 2025-12-01 ✅ 2025-12-08 ^omi-rent1",
+    ]
+    assert any("every month on the 1st" in p for p in side.problems)
+    items = side.snapshot(Kind.TASK).items
+    assert items["omi-water1"]["done"] and items["omi-rent1"]["done"]
+    assert sum(1 for p in items.values() if p == {"text": "Water plants", "done": False,
+                                                   "due": "2025-12-22"}) == 1  # fmt: skip
