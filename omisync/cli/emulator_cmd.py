@@ -1,12 +1,162 @@
-"""``omisync emulator``: placeholder until the emulator lands."""
+"""``omisync emulator``: run the local Omi backend until SIGINT/SIGTERM.
+
+Once listening it prints, flushed, exactly::
+
+    OMI_BASE_URL=http://127.0.0.1:PORT/v1/dev
+    OMI_API_KEY=omi_dev_...
+
+so a caller can ``eval`` them or parse them from a subprocess. Needs the ``emulator`` extra.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import os
+import signal
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from omisync.cli.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from omisync.emulator import EmulatorConfig
+
+INSTALL_HINT = "pip install 'omisync[emulator]'"
+ADMIN_TOKEN_ENV = "OMI_EMULATOR_ADMIN_TOKEN"
+_EMULATOR_MODULES = frozenset({"fastapi", "uvicorn", "starlette", "pydantic"})
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("emulator", help="run a local Omi emulator")
-    parser.set_defaults(handler=lambda args: 2)
-    _ = argparse
+    """Add the ``emulator`` subcommand."""
+    parser = subparsers.add_parser(
+        "emulator",
+        help="run a local Omi backend emulator (for trying omisync and for tests)",
+        description="Serve a faithful local copy of the Omi Developer API (/v1/dev) until "
+        "interrupted. Prints OMI_BASE_URL and OMI_API_KEY once it listens.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
+    parser.add_argument(
+        "--db", type=Path, help="SQLite file to keep the data in (default: in memory, discarded)"
+    )
+    parser.add_argument(
+        "--profile",
+        choices=("docs", "backend", "off"),
+        default="docs",
+        help="rate limits: the public doc's (100/min, 10,000/day), the backend's hourly "
+        "per-endpoint buckets, or none (default docs)",
+    )
+    parser.add_argument(
+        "--sample-data", action="store_true", help="load a sample account into an empty database"
+    )
+    parser.add_argument(
+        "--api-key", help="use this developer key (omi_dev_ + hex) instead of a random one"
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        help=f"bearer token of the /_emulator/ admin routes and /v1/dev/keys (default: "
+        f"${ADMIN_TOKEN_ENV}, else random and unused)",
+    )
+    limits = parser.add_argument_group("rate-limit tuning")
+    limits.add_argument(
+        "--rate-window-scale", type=float, default=1.0, help="multiply every window length"
+    )
+    limits.add_argument("--rate-limit-scale", type=float, default=1.0, help="multiply every limit")
+    faults = parser.add_argument_group("fault injection (only /v1/dev is affected)")
+    faults.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
+    faults.add_argument("--error-rate", type=float, default=0.0, help="fraction answered 5xx")
+    faults.add_argument("--error-status", type=int, default=500, help="the 5xx status to send")
+    faults.add_argument(
+        "--drop-rate", type=float, default=0.0, help="fraction of connections closed unanswered"
+    )
+    faults.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
+    faults.add_argument(
+        "--short-page-drop", type=int, default=0, help="rows dropped from the end of list pages"
+    )
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log level (default warning)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM; return ``ExitCode.OK`` then, ``USAGE`` on bad options."""
+    if not _emulator_installed():
+        return ExitCode.USAGE
+    from omisync.emulator import EmulatorStartError, run_emulator
+
+    try:
+        running = run_emulator(
+            _config(args), host=args.host, port=args.port, log_level=args.log_level
+        )
+    except (ValueError, EmulatorStartError, sqlite3.Error) as exc:
+        print(f"omisync emulator: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"OMI_BASE_URL={running.base_url}", flush=True)
+        print(f"OMI_API_KEY={running.api_key}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        running.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return ExitCode.OK
+
+
+def _emulator_installed() -> bool:
+    """Return True if the emulator's dependencies import; else say how to install them."""
+    try:
+        import omisync.emulator  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if not exc.name or exc.name.split(".")[0] not in _EMULATOR_MODULES:
+            raise
+        print(
+            f"omisync emulator: needs FastAPI and uvicorn, which are not installed "
+            f"({exc.name} is missing). Install them with: {INSTALL_HINT}",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def _config(args: argparse.Namespace) -> EmulatorConfig:
+    """Build the EmulatorConfig the options describe; raises ValueError naming a bad value."""
+    from omisync.emulator import EmulatorConfig, FaultConfig, RateLimitConfig
+
+    options: dict[str, Any] = {
+        "db_path": args.db,
+        "sample_data": args.sample_data,
+        "rate_limits": RateLimitConfig(
+            profile=args.profile,
+            window_scale=args.rate_window_scale,
+            limit_scale=args.rate_limit_scale,
+        ),
+        "faults": FaultConfig(
+            seed=args.fault_seed,
+            error_rate=args.error_rate,
+            error_status=args.error_status,
+            drop_rate=args.drop_rate,
+            latency_ms=args.latency_ms,
+            short_page_drop=args.short_page_drop,
+        ),
+    }
+    if args.api_key:
+        options["api_key"] = args.api_key
+    if args.admin_token:
+        options["admin_token"] = args.admin_token
+    return EmulatorConfig(**options)

@@ -6,6 +6,7 @@ FastAPI runs these before it reports body/query validation errors.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -44,8 +45,9 @@ async def developer_key(request: Request, state: StateDep) -> KeyRecord:
     key = None if hashed is None else state.store.keys.find_by_hash(hashed)
     if key is None:
         raise HTTPException(status_code=401, detail=INVALID_KEY_DETAIL)
-    state.store.keys.touch(key.id, state.now())
-    return key
+    now = state.now()
+    state.store.keys.touch(key.id, now)
+    return dataclasses.replace(key, last_used_at=now)
 
 
 #: Route parameter type injecting the request's authenticated developer key.
