@@ -7,6 +7,8 @@ The text layer is pure and has one module per job:
   from frontmatter, code and comments, keeping every byte;
 - :mod:`.scanner` finds the synced task lines of a vault, re-reading only changed notes;
 - :mod:`.vaultfs` writes files atomically, only when unchanged since they were read;
+- :mod:`.anchors` and :mod:`.recurrence` name omisync's ``^omi-…`` identities and advance
+  simple recurring tasks;
 - :mod:`.task_store`, :mod:`.note_store` and :mod:`.conversation_store` keep tasks, memory
   notes and conversations in the vault, and :class:`MarkdownSide` (:mod:`.side`) answers the
   engine's Side protocol with them;
