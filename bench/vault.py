@@ -18,7 +18,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from omisync.connectors.markdown import MarkdownOptions, MarkdownSide
-
 from omisync.sync import Kind
 
 LOREM = "Some prose about the day, a [[link]] and a #tag that is not ours.\n"

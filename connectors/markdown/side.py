@@ -38,10 +38,15 @@ _BATCH = 200
 class MarkdownSide:
     """The vault side of a sync (implements :class:`omisync.sync.side.Side`).
 
+    It is also the connector factory the ``markdown`` entry point names: ``options_model``
+    is its config schema and :meth:`from_settings` builds it from config keys.
+
     ``dry_run`` makes every write a no-op (reported as failed with "dry run") and stops the
     side from stamping anchors on new lines. ``zone`` is the user's time zone: it decides
     "today" for ✅ done dates and the day a timed Omi due falls on.
     """
+
+    options_model = MarkdownOptions
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from omisync.connectors.markdown import (
     ConversationActionItem,
     ConversationExporter,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from omisync.connectors.markdown import (
     FieldKind,
     NoteText,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from omisync.connectors.markdown.recurrence import next_date
 
 DONE = date(2025, 12, 10)

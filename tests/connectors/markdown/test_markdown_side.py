@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from omisync.config import ConfigError
 from omisync.connectors.markdown import (
     MarkdownOptions,
     MarkdownSide,
     anchor_for_stamp,
     parse_task_line,
 )
-
-from omisync.config import ConfigError
 from omisync.sync import (
     Change,
     DeleteMode,

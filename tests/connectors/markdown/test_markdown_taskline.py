@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from omisync.connectors.markdown import (
     FieldKind,
     TaskEdit,
