@@ -1,5 +1,5 @@
 """Fixtures of the Omi client tests: a client over httpx.MockTransport (no server), and a
-client of a running Omi emulator on 127.0.0.1."""
+client of the shared Omi emulator on 127.0.0.1 (``omi_emulator`` from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from omisync.emulator import EmulatorConfig, RateLimitConfig, RunningEmulator, run_emulator
+from omisync.emulator import RunningEmulator
 from omisync.omi import OmiClient, RetryPolicy
 from omisync.ratelimit import RateLimiter
 from omisync.ratelimit.testing import ManualClock
@@ -69,19 +69,10 @@ def mock_client() -> MockClient:
 # --- the emulator over real loopback HTTP -------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    """One emulator (no rate limits) per test module."""
-    config = EmulatorConfig(rate_limits=RateLimitConfig(profile="off"))
-    with run_emulator(config) as running:
-        yield running
-
-
 @pytest.fixture
-def emu(emulator: RunningEmulator) -> RunningEmulator:
-    """The module's emulator, emptied (data, faults, windows, request log) for this test."""
-    emulator.reset()
-    return emulator
+def emu(omi_emulator: RunningEmulator) -> RunningEmulator:
+    """The shared emulator (no rate limits), emptied for this test (tests/conftest.py)."""
+    return omi_emulator
 
 
 @dataclass

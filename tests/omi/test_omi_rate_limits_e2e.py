@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from omisync.emulator import Bucket, EmulatorConfig, RateLimitConfig, RunningEmulator, run_emulator
+from omisync.emulator import Bucket, EmulatorConfig, RateLimitConfig, RunningEmulator
 from omisync.omi import NewActionItem, OmiClient, RateLimitedError
 from omisync.ratelimit import Limit, RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
 
@@ -18,8 +18,11 @@ def statuses(emu: RunningEmulator) -> dict[str, int]:
     return by_status
 
 
-@pytest.fixture(scope="module")
-def backend() -> Iterator[RunningEmulator]:
+EmulatorFactory = Callable[[EmulatorConfig], RunningEmulator]
+
+
+@pytest.fixture
+def backend(omi_emulator_factory: EmulatorFactory) -> RunningEmulator:
     """The backend profile; action-item writes allow 4 per 0.5 s, reads 3 per 0.5 s."""
     limits = RateLimitConfig(
         profile="backend",
@@ -28,18 +31,11 @@ def backend() -> Iterator[RunningEmulator]:
             "dev:action_items_read": Bucket(3, 0.5),
         },
     )
-    with run_emulator(EmulatorConfig(rate_limits=limits)) as running:
-        yield running
+    return omi_emulator_factory(EmulatorConfig(rate_limits=limits))
 
 
-@pytest.fixture
-def fresh_backend(backend: RunningEmulator) -> RunningEmulator:
-    backend.reset()
-    return backend
-
-
-def test_a_client_that_knows_the_limits_is_never_refused(fresh_backend: RunningEmulator) -> None:
-    emu = fresh_backend
+def test_a_client_that_knows_the_limits_is_never_refused(backend: RunningEmulator) -> None:
+    emu = backend
     limits = RateLimits(
         policies={
             "dev:action_items_write": Limit(4, 0.5),
@@ -59,9 +55,9 @@ def test_a_client_that_knows_the_limits_is_never_refused(fresh_backend: RunningE
 
 
 def test_a_429_from_an_unknown_limit_is_waited_out_and_learned(
-    fresh_backend: RunningEmulator,
+    backend: RunningEmulator,
 ) -> None:
-    emu = fresh_backend
+    emu = backend
     with OmiClient(emu.base_url, emu.api_key) as client:  # the doc's defaults: 100/min
         items = client.action_items.create_batch([NewActionItem(f"T{i}") for i in range(250)])
     assert len(items) == 250
@@ -70,8 +66,8 @@ def test_a_429_from_an_unknown_limit_is_waited_out_and_learned(
     assert [r["status"] for r in requests] == [200, 200, 200, 200, 429, 200]
 
 
-def test_a_retry_after_beyond_max_wait_is_raised(fresh_backend: RunningEmulator) -> None:
-    emu = fresh_backend
+def test_a_retry_after_beyond_max_wait_is_raised(backend: RunningEmulator) -> None:
+    emu = backend
     limiter = RateLimiter("omi", max_wait=0.1)
     with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
         for _ in range(3):
@@ -83,22 +79,15 @@ def test_a_retry_after_beyond_max_wait_is_raised(fresh_backend: RunningEmulator)
     assert "Rate limit exceeded. Try again in 1s." in str(caught.value)
 
 
-@pytest.fixture(scope="module")
-def docs() -> Iterator[RunningEmulator]:
+@pytest.fixture
+def docs(omi_emulator_factory: EmulatorFactory) -> RunningEmulator:
     """The doc's profile shrunk to 5 requests per 0.5 s per key (500 per 720 s per user)."""
     limits = RateLimitConfig(profile="docs", window_scale=1 / 120, limit_scale=0.05)
-    with run_emulator(EmulatorConfig(rate_limits=limits)) as running:
-        yield running
+    return omi_emulator_factory(EmulatorConfig(rate_limits=limits))
 
 
-@pytest.fixture
-def fresh_docs(docs: RunningEmulator) -> RunningEmulator:
-    docs.reset()
-    return docs
-
-
-def test_the_limit_the_server_announces_shrinks_the_budget(fresh_docs: RunningEmulator) -> None:
-    emu = fresh_docs
+def test_the_limit_the_server_announces_shrinks_the_budget(docs: RunningEmulator) -> None:
+    emu = docs
     configured = RateLimits(shared={"per_minute": Limit(50, 0.5), "per_day": Limit(500, 720)})
     limiter = RateLimiter("omi", configured)
     with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
@@ -109,8 +98,8 @@ def test_the_limit_the_server_announces_shrinks_the_budget(fresh_docs: RunningEm
     assert usage["per_minute"] == 5
 
 
-def test_the_daily_budget_survives_a_restart(fresh_docs: RunningEmulator, tmp_path: Path) -> None:
-    emu = fresh_docs
+def test_the_daily_budget_survives_a_restart(docs: RunningEmulator, tmp_path: Path) -> None:
+    emu = docs
     limits = RateLimits(shared={"per_minute": Limit(5, 0.5), "per_day": Limit(4, 720)})
 
     def client() -> OmiClient:
