@@ -16,7 +16,10 @@ from omisync import __version__
 from omisync.cli.exit_codes import ExitCode
 
 #: Subcommand modules, in the order ``omisync --help`` lists them.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("omisync.cli.emulator_cmd",)
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "omisync.cli.config_cmd",
+    "omisync.cli.emulator_cmd",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -88,9 +88,10 @@ def _read_all(file: Path) -> tuple[dict[str, Any], SourceMap, list[ConfigProblem
     problems: list[ConfigProblem] = []
     source = SourceMap()
     data = _read_mapping(file, (), source, problems)
+    for section in ("omi", "state", "connectors"):
+        if section in data and data[section] is None:
+            data[section] = {}  # a section whose keys are all commented out
     connectors = data.setdefault("connectors", {})
-    if connectors is None:
-        connectors = data["connectors"] = {}
     extra_dir = file.parent / "connectors.d"
     if extra_dir.is_dir() and isinstance(connectors, dict):
         for extra in sorted([*extra_dir.glob("*.yaml"), *extra_dir.glob("*.yml")]):
