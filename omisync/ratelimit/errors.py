@@ -23,17 +23,20 @@ class RateBudgetExhausted(Exception):
     """A request cannot go out within the wait its caller allows (a spent daily budget, a long
     ``Retry-After``, a bucket that allows nothing). Nothing was sent.
 
-    ``wait`` is how many seconds the request would have had to wait (``math.inf``: never);
-    ``bucket`` names the limit that holds it back.
+    ``bucket`` names the limit that holds the request back and ``reason`` says why, in words;
+    ``wait`` is how many seconds the request would have had to wait (``math.inf``: never).
     """
 
-    def __init__(self, service: str, bucket: str, wait: float, max_wait: float, now: float) -> None:
+    def __init__(
+        self, service: str, bucket: str, reason: str, wait: float, max_wait: float, now: float
+    ) -> None:
         self.service = service
         self.bucket = bucket
+        self.reason = reason
         self.wait = wait
         self.max_wait = max_wait
         if math.isinf(wait):
-            when = "it allows no requests at all; raise its limit in the configuration"
+            when = "raise that limit in the configuration"
         else:
             at = datetime.fromtimestamp(now + wait, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             when = (
@@ -41,4 +44,4 @@ class RateBudgetExhausted(Exception):
                 f"longer than the {format_duration(max_wait)} this caller waits; "
                 "try again later"
             )
-        super().__init__(f"{service} rate limit: bucket {bucket} is spent: {when}")
+        super().__init__(f"{service} rate limit: {reason}; {when}")

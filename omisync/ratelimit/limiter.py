@@ -143,11 +143,11 @@ class RateLimiter:
                     for bucket in buckets:
                         bucket.reserve()
                     return Permit(self, buckets, primary)
+                reason = holder.wait_reason(now)
                 if wait > self.max_wait:
                     raise RateBudgetExhausted(
-                        self.service, holder.describe(), wait, self.max_wait, now
+                        self.service, holder.name, reason, wait, self.max_wait, now
                     )
-                reason = holder.wait_reason(now)
             if self.on_wait is not None:
                 self.on_wait(WaitNotice(self.service, holder.name, wait, reason))
             self._sleep(wait)

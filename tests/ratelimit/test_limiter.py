@@ -199,6 +199,14 @@ def test_a_wait_longer_than_max_wait_raises_and_reserves_nothing() -> None:
     assert clock.sleeps == []
 
 
+def test_a_long_server_block_says_the_server_asked() -> None:
+    limiter, _ = make(max_wait=60)
+    send(limiter, headers={"Retry-After": "3600"}, status=429)
+    with pytest.raises(RateBudgetExhausted, match=r"server asked to wait .* in 1h") as caught:
+        limiter.acquire()
+    assert caught.value.bucket == "per_minute"
+
+
 def test_a_bucket_that_allows_nothing_says_so() -> None:
     limiter, _ = make(RateLimits(shared={"off": Limit(0, 60)}))
     with pytest.raises(RateBudgetExhausted, match="allows no requests") as caught:
