@@ -122,47 +122,57 @@ class HttpCore:
         attempt = 0
         while True:
             attempt += 1
-            try:
-                permit = self.limiter.acquire(policies)
-            except RateBudgetExhausted as exc:
-                if isinstance(last_error, RateLimitedError):
-                    raise last_error from exc
-                raise RateLimitedError(
-                    scrub(str(exc), self._secrets()),
-                    retry_after=exc.wait,
-                    method=call.method,
-                    path=path,
-                ) from exc
-            with permit:
-                try:
-                    response = self._client.send(self._build(call, credential))
-                except httpx.UnsupportedProtocol:
-                    raise ConfigurationError(
-                        f"{self.base_url!r} is not an http(s) URL", method=call.method, path=path
-                    ) from None
-                except httpx.TransportError as exc:
-                    lost = self._transport_error(call, path, exc)
-                    maybe_applied = maybe_applied or lost.maybe_applied
-                    if self._should_retry(attempt, lost, call):
-                        last_error = lost
-                        self._log_retry(call, path, attempt, lost)
-                        self.retry.backoff(attempt)
-                        continue
-                    # Not chained: httpx's own exception text is only shown scrubbed.
-                    raise lost from None
-                permit.observe(response.headers, response.status_code)
-            if response.is_success:
-                return self._parse(call, path, response, parse)
-            if call.gone_ok and maybe_applied and response.status_code == 404:
+            outcome = self._attempt(call, path, credential, policies, last_error)
+            if isinstance(outcome, TransportError):
+                error: OmiError = outcome
+                maybe_applied = maybe_applied or outcome.maybe_applied
+            elif outcome.is_success:
+                return self._parse(call, path, outcome, parse)
+            elif call.gone_ok and maybe_applied and outcome.status_code == 404:
                 return parse({"success": True})
-            error = self._answer_error(call, path, response)
-            maybe_applied = maybe_applied or response.status_code >= 500
+            else:
+                error = self._answer_error(call, path, outcome)
+                maybe_applied = maybe_applied or outcome.status_code >= 500
             if not self._should_retry(attempt, error, call):
                 raise error
             last_error = error
             self._log_retry(call, path, attempt, error)
             if not (isinstance(error, RateLimitedError) and error.retry_after is not None):
                 self.retry.backoff(attempt)  # a Retry-After is waited out by the limiter
+
+    def _attempt(
+        self,
+        call: Call,
+        path: str,
+        credential: Secret,
+        policies: tuple[str, ...],
+        last_error: OmiError | None,
+    ) -> httpx.Response | TransportError:
+        """One try: wait for the limiter, send, record. Returns the answer, or the
+        :class:`TransportError` when none came back."""
+        try:
+            permit = self.limiter.acquire(policies)
+        except RateBudgetExhausted as exc:
+            if isinstance(last_error, RateLimitedError):
+                raise last_error from exc  # the server's own 429 says more
+            raise RateLimitedError(
+                scrub(str(exc), self._secrets()),
+                retry_after=exc.wait,
+                method=call.method,
+                path=path,
+            ) from exc
+        with permit:
+            try:
+                response = self._client.send(self._build(call, credential))
+            except httpx.UnsupportedProtocol:
+                raise ConfigurationError(
+                    f"{self.base_url!r} is not an http(s) URL", method=call.method, path=path
+                ) from None
+            except httpx.TransportError as exc:
+                # Returned, not chained: httpx's own text is only shown scrubbed.
+                return self._transport_error(call, path, exc)
+            permit.observe(response.headers, response.status_code)
+        return response
 
     # --- pieces -----------------------------------------------------------------------------
 
