@@ -168,7 +168,7 @@ class HttpCore:
                 raise ConfigurationError(
                     f"{self.base_url!r} is not an http(s) URL", method=call.method, path=path
                 ) from None
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 # Returned, not chained: httpx's own text is only shown scrubbed.
                 return self._transport_error(call, path, exc)
             permit.observe(response.headers, response.status_code)
@@ -198,7 +198,7 @@ class HttpCore:
         status = error.status_code or 0
         return call.idempotent and status >= 500 and status != 501
 
-    def _transport_error(self, call: Call, path: str, exc: httpx.TransportError) -> TransportError:
+    def _transport_error(self, call: Call, path: str, exc: httpx.RequestError) -> TransportError:
         not_sent = isinstance(exc, _NOT_SENT)
         if isinstance(exc, httpx.TimeoutException):
             what = "timed out connecting" if not_sent else "timed out waiting for the answer"
