@@ -95,7 +95,7 @@ def _problem(item: object) -> FieldProblem:
         location = item.get("loc")
         where = field_path(location) if isinstance(location, list | tuple) else ""
         return FieldProblem(where, str(item.get("msg") or item.get("message") or "invalid"))
-    return FieldProblem("", _clip(str(item)))
+    return FieldProblem("", _clip(str(item)) or "invalid")
 
 
 def _clip(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from omisync.omi import (
@@ -252,6 +252,8 @@ json_values = st.recursive(
 
 
 @given(json_values)
+@example({"detail": [""]})
+@example({"detail": {"message": ""}})
 def test_any_json_body_gives_a_non_empty_message(body: object) -> None:
     parsed = parse_error_body(body, "Bad Request")
     assert isinstance(parsed.message, str) and parsed.message
