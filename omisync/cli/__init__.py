@@ -17,6 +17,8 @@ from omisync.cli.exit_codes import ExitCode
 
 #: Subcommand modules, in the order ``omisync --help`` lists them.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "omisync.cli.run_cmd",
+    "omisync.cli.demo_cmd",
     "omisync.cli.config_cmd",
     "omisync.cli.emulator_cmd",
 )

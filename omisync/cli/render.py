@@ -1,0 +1,50 @@
+"""Turn sync reports into the short lines a person reads after a run."""
+
+from __future__ import annotations
+
+from omisync.sync.report import SyncReport
+
+_VERBS = {
+    "created": "created",
+    "updated": "updated",
+    "deleted": "deleted",
+    "completed": "completed",
+}
+
+
+def _phrase(key: str, count: int, peer: str) -> str:
+    verb, _, target = key.partition("_")
+    if verb in _VERBS and target in ("omi", "peer"):
+        where = "Omi" if target == "omi" else peer
+        return f"{count} {_VERBS[verb]} in {where}"
+    labels = {
+        "linked": "linked",
+        "reconciled": "recovered from an interrupted run",
+        "failed": "failed (retried next run)",
+    }
+    return f"{count} {labels.get(key, key)}"
+
+
+def summarise(report: SyncReport) -> list[str]:
+    """One line per kind: what was written where, then conflicts, refusals and errors."""
+    lines: list[str] = []
+    for kind in report.kinds:
+        parts = [
+            _phrase(key, count, report.connector)
+            for key, count in sorted(kind.done.items())
+            if count
+        ]
+        if kind.plan is not None:
+            if kind.plan.conflicts:
+                parts.append(f"{len(kind.plan.conflicts)} conflict(s)")
+            if kind.plan.refusals:
+                parts.append(f"{len(kind.plan.refusals)} refused")
+        text = ", ".join(parts) if parts else "in sync"
+        lines.append(f"{report.connector} · {kind.kind}s: {text}")
+        lines.extend(f"{report.connector} · {kind.kind}s: error: {e}" for e in kind.errors)
+        if kind.plan is not None:
+            lines.extend(
+                f"{report.connector} · {kind.kind}s: refused: {refusal.reason}"
+                for refusal in kind.plan.refusals
+            )
+    return lines

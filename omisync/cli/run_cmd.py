@@ -1,0 +1,123 @@
+"""``omisync run``: sync every enabled connector once (``--once``), or keep syncing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from omisync.cli.exit_codes import ExitCode
+from omisync.cli.render import summarise
+from omisync.config import ConfigError, load_config
+from omisync.logs import configure_logging
+from omisync.plugins import BrokenConnectorError, UnknownConnectorError, connector_types
+from omisync.plugins import options_model as connector_options
+from omisync.session import Session, UnknownConnectorNameError
+from omisync.state import StateError, StateLockedError
+from omisync.sync.report import SyncReport
+
+
+def register(subparsers: Any) -> None:
+    """Add ``omisync run``."""
+    parser = subparsers.add_parser(
+        "run",
+        help="sync the configured connectors with Omi",
+        description="Sync every enabled connector with Omi. With --once, one cycle and exit.",
+    )
+    parser.add_argument("--once", action="store_true", help="run one cycle, then exit")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be created, updated, deleted and linked; write nothing",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default: $OMISYNC_CONFIG, then ~/.config/omisync/config.yaml)",
+    )
+    parser.add_argument(
+        "--connector", action="append", metavar="NAME", help="sync only this connector (repeatable)"
+    )
+    parser.add_argument(
+        "--confirm-deletes",
+        action="store_true",
+        help="allow this run to delete more than max_delete",
+    )
+    parser.add_argument(
+        "--wait-lock",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another run to finish (default: fail at once)",
+    )
+    add_verbosity(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """``-v`` / ``-q`` for commands that log."""
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="say more (-vv: debug)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
+
+
+def fail(message: str, code: ExitCode) -> int:
+    """Print ``message`` on stderr and return ``code``."""
+    print(f"omisync: {message}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle ``omisync run``; return the exit code."""
+    if not args.once:
+        return fail(
+            "the daemon is not available yet; use `omisync run --once` "
+            "(for example from the systemd timer)",
+            ExitCode.USAGE,
+        )
+    try:
+        config = load_config(
+            args.config, options_schema=connector_options, known_types=connector_types
+        )
+    except ConfigError as error:
+        return fail(str(error), ExitCode.USAGE)
+    configure_logging(verbosity=-1 if args.quiet else args.verbose, secrets=config.secret_values)
+    for warning in config.warnings:
+        print(f"omisync: warning: {warning}", file=sys.stderr)
+    reports: list[SyncReport] = []
+    try:
+        with Session(
+            config,
+            dry_run=args.dry_run,
+            confirm_deletes=args.confirm_deletes,
+            lock_timeout=args.wait_lock,
+        ) as session:
+            for name in session.connector_names(args.connector):
+                report = session.sync(name)
+                reports.append(report)
+                print(report.describe() if args.dry_run else "\n".join(summarise(report)))
+    except UnknownConnectorNameError as error:
+        return fail(str(error), ExitCode.USAGE)
+    except (UnknownConnectorError, BrokenConnectorError, ConfigError) as error:
+        return fail(str(error), ExitCode.USAGE)
+    except StateLockedError as error:
+        return fail(str(error), ExitCode.LOCKED)
+    except StateError as error:
+        return fail(str(error), ExitCode.USAGE)
+    return exit_code(reports)
+
+
+def exit_code(reports: list[SyncReport]) -> ExitCode:
+    """OK when all went through; UNAVAILABLE when Omi or a connector refused access or could
+    not be reached for a whole connector; PARTIAL when some items failed or were refused."""
+    if not reports:
+        return ExitCode.OK
+    if any(_unavailable(report) for report in reports):
+        return ExitCode.UNAVAILABLE
+    if any(report.errors or report.refused for report in reports):
+        return ExitCode.PARTIAL
+    return ExitCode.OK
+
+
+def _unavailable(report: SyncReport) -> bool:
+    return bool(report.kinds) and all(kind.plan is None and kind.errors for kind in report.kinds)

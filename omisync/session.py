@@ -1,0 +1,177 @@
+"""A sync session: the run lock, the state DB and the Omi client, opened once and shared by
+every connector a run syncs.
+
+::
+
+    with Session(config) as session:
+        for name in session.connector_names():
+            report = session.sync(name)
+
+``omisync run --once`` makes one session; the daemon makes one per scheduled cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+from zoneinfo import ZoneInfo
+
+from omisync.config import Config, ConnectorSettings
+from omisync.omi import OmiClient, omi_rate_limits
+from omisync.omi_side import OmiSide
+from omisync.plugins import load_connector
+from omisync.ratelimit import RateLimiter, SqliteUsageStore, WaitNotice
+from omisync.state import RunLock, StateDB
+from omisync.sync.report import SyncReport
+from omisync.sync.runner import Checkpoint, Runner
+from omisync.sync.side import Side
+
+__all__ = ["Session", "UnknownConnectorNameError"]
+
+
+class UnknownConnectorNameError(LookupError):
+    """``--connector NAME`` names no configured connector; the message lists the names."""
+
+
+class Session:
+    """Everything one run needs. Use as a context manager.
+
+    Entering takes the state DB's run lock (waiting up to ``lock_timeout`` seconds; raises
+    :class:`omisync.state.StateLockedError` when another run holds it), opens the state DB
+    (raises :class:`omisync.state.StateError` when it cannot) and builds the Omi client, whose
+    rate limiter keeps its counts in the state DB.
+
+    ``dry_run`` plans without writing anywhere: with no state DB yet, an in-memory one stands in.
+    ``client`` and ``checkpoint`` are injection points for tests.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        dry_run: bool = False,
+        confirm_deletes: bool = False,
+        lock_timeout: float = 0.0,
+        on_rate_wait: Callable[[WaitNotice], None] | None = None,
+        client: OmiClient | None = None,
+        checkpoint: Checkpoint | None = None,
+    ) -> None:
+        self.config = config
+        self.dry_run = dry_run
+        self.confirm_deletes = confirm_deletes
+        self.lock_timeout = lock_timeout
+        self.on_rate_wait = on_rate_wait
+        self.checkpoint = checkpoint
+        self.zone = ZoneInfo(config.omi.timezone)
+        self._client = client
+        self._stack = ExitStack()
+        self._state: StateDB | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> Session:
+        try:
+            self._open()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stack.close()
+
+    def _open(self) -> None:
+        path = Path(self.config.state.path)
+        if self.dry_run and not path.exists():
+            self._state = self._stack.enter_context(StateDB.in_memory())
+        else:
+            lock = RunLock(path, timeout=self.lock_timeout)
+            if not self.dry_run:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._stack.enter_context(lock)
+            self._state = self._stack.enter_context(StateDB.open(path))
+            if not self.dry_run:
+                self._state.runs.abandon_unfinished()
+        if self._client is None:
+            self._client = self._stack.enter_context(self._make_client(self._state))
+
+    def _make_client(self, state: StateDB) -> OmiClient:
+        settings = self.config.omi
+        limits = omi_rate_limits(
+            settings.rate_limit.profile,
+            per_minute=settings.rate_limit.per_minute,
+            per_day=settings.rate_limit.per_day,
+        )
+        store = SqliteUsageStore(state.db)
+        limiter = RateLimiter("omi", limits, store=store, on_wait=self.on_rate_wait)
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        return OmiClient(settings.base_url, key, limiter=limiter, timeout=settings.timeout)
+
+    # --- work -------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> StateDB:
+        """The open state DB (only inside ``with``)."""
+        if self._state is None:
+            raise RuntimeError("Session is not open; use it in a with block")
+        return self._state
+
+    @property
+    def client(self) -> OmiClient:
+        """The Omi client (only inside ``with``)."""
+        if self._client is None:
+            raise RuntimeError("Session is not open; use it in a with block")
+        return self._client
+
+    def connector_names(self, only: list[str] | None = None) -> list[str]:
+        """The enabled connectors to sync, in config order; ``only`` narrows them by name.
+
+        Raises :class:`UnknownConnectorNameError` when ``only`` names one not configured.
+        """
+        configured = self.config.connectors
+        if only:
+            unknown = [name for name in only if name not in configured]
+            if unknown:
+                names = ", ".join(configured) or "none"
+                raise UnknownConnectorNameError(
+                    f"no connector named {', '.join(map(repr, unknown))} in the config "
+                    f"(configured: {names})"
+                )
+            return list(only)
+        return [name for name, settings in configured.items() if settings.enabled]
+
+    def peer_side(self, name: str) -> Side:
+        """Build connector ``name``'s side from its config.
+
+        Raises :class:`omisync.plugins.UnknownConnectorError` /
+        :class:`omisync.plugins.BrokenConnectorError` for a missing or broken plugin, and
+        :class:`omisync.config.ConfigError` for bad options.
+        """
+        settings: ConnectorSettings = self.config.connectors[name]
+        factory = load_connector(settings.type)
+        return factory.from_settings(name, settings.options, zone=self.zone, dry_run=self.dry_run)
+
+    def sync(self, name: str) -> SyncReport:
+        """Sync connector ``name`` with Omi once and return the report (item failures and
+        listing failures are in the report, not raised)."""
+        settings = self.config.connectors[name]
+        options = settings.sync_options(
+            timezone=self.config.omi.timezone, confirm_deletes=self.confirm_deletes
+        )
+        omi = OmiSide(self.client, timezone=self.config.omi.timezone)
+        runner = Runner(
+            self.state,
+            omi,
+            self.peer_side(name),
+            options,
+            connector=name,
+            checkpoint=self.checkpoint,
+        )
+        return runner.run(dry_run=self.dry_run)
