@@ -117,7 +117,7 @@ class CreateMemoryRequest(BaseModel):
     content: str = Field(min_length=1, max_length=500)
     category: MemoryCategory | None = None
     visibility: str = "private"
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = []
 
 
 class BatchMemoriesRequest(BaseModel):
@@ -208,17 +208,23 @@ class BatchActionItemsResponse(BaseModel):
 
 
 class GeolocationInput(BaseModel):
-    """A geolocation in a create request."""
+    """A geolocation in a create request (upstream does not range-check it here)."""
+
+    latitude: float
+    longitude: float
+    address: str | None = None
+    google_place_id: str | None = None
+    location_type: str | None = None
+
+
+class Geolocation(BaseModel):
+    """A geolocation in a conversation answer (latitude/longitude range-checked)."""
 
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     address: str | None = None
     google_place_id: str | None = None
     location_type: str | None = None
-
-
-class Geolocation(GeolocationInput):
-    """A geolocation in a conversation answer."""
 
 
 class CreateConversationRequest(BaseModel):
@@ -314,8 +320,8 @@ class DeveloperConversationStructured(BaseModel):
     overview: str
     emoji: str = "🧠"
     category: CategoryEnum
-    action_items: list[DeveloperConversationActionItem] = Field(default_factory=list)
-    events: list[DeveloperConversationEvent] = Field(default_factory=list)
+    action_items: list[DeveloperConversationActionItem] = []
+    events: list[DeveloperConversationEvent] = []
 
 
 class DeveloperTranscriptSegment(BaseModel):

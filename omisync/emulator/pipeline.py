@@ -288,6 +288,8 @@ CATEGORY_EMOJI: dict[str, str] = {
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _SPEAKER_PREFIX = re.compile(r"^[A-Z][\w .'-]{0,30}:\s+")
+#: Labels that look like "Speaker:" prefixes but are part of the sentence.
+_NOT_SPEAKERS = frozenset({"todo", "to-do", "fun fact", "note", "reminder"})
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
@@ -324,7 +326,10 @@ def split_sentences(text: str) -> list[str]:
     """Return the non-empty sentences of ``text``, speaker prefixes ("Anna: ") removed."""
     sentences = []
     for raw in _SENTENCE_SPLIT.split(text):
-        sentence = _SPEAKER_PREFIX.sub("", raw.strip()).strip()
+        sentence = raw.strip()
+        prefix = _SPEAKER_PREFIX.match(sentence)
+        if prefix and prefix.group(0).rstrip(": \t").lower() not in _NOT_SPEAKERS:
+            sentence = sentence[prefix.end() :].strip()
         if sentence:
             sentences.append(sentence)
     return sentences

@@ -112,18 +112,21 @@ class RunningEmulator:
 
     # ------------------------------------------------------------ admin helpers
 
+    def _client(self) -> httpx.Client:
+        if self._admin is None:
+            self._admin = httpx.Client(
+                base_url=self.root_url,
+                headers={"Authorization": f"Bearer {self.admin_token}"},
+                timeout=30.0,
+            )
+        return self._admin
+
     def admin_request(self, method: str, path: str, json: Any = None) -> Any:
         """Call ``/_emulator/<path>`` with the admin token; return the decoded JSON answer.
 
         Raises ``httpx.HTTPStatusError`` when the emulator refuses the call.
         """
-        if self._admin is None:
-            self._admin = httpx.Client(
-                base_url=f"{self.root_url}/_emulator",
-                headers={"Authorization": f"Bearer {self.admin_token}"},
-                timeout=30.0,
-            )
-        response = self._admin.request(method, path, json=json)
+        response = self._client().request(method, f"/_emulator{path}", json=json)
         response.raise_for_status()
         return response.json()
 
@@ -171,12 +174,12 @@ class RunningEmulator:
         return result
 
     def create_key(self, name: str, scopes: Sequence[str] | None) -> str:
-        """Create another developer key through ``POST /v1/dev/keys``; return the raw key."""
-        response = httpx.post(
-            f"{self.base_url}/keys",
-            json={"name": name, "scopes": None if scopes is None else list(scopes)},
-            headers={"Authorization": f"Bearer {self.admin_token}"},
-        )
+        """Create another developer key through ``POST /v1/dev/keys``; return the raw key.
+
+        ``scopes`` None stores null (read-only). Raises ``httpx.HTTPStatusError`` on refusal.
+        """
+        body = {"name": name, "scopes": None if scopes is None else list(scopes)}
+        response = self._client().post("/v1/dev/keys", json=body)
         response.raise_for_status()
         key: str = response.json()["key"]
         return key

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from omisync.emulator.auth import charge_extra, require
@@ -81,9 +82,7 @@ def conversation_out(
         finished_at=record.finished_at,
         language=record.language,
         source=record.source,
-        geolocation=(
-            None if record.geolocation is None else Geolocation.model_validate(record.geolocation)
-        ),
+        geolocation=_geolocation_out(record.geolocation),
         folder_id=record.folder_id,
         folder_name=None if folder is None else folder.name,
         structured=DeveloperConversationStructured(
@@ -106,6 +105,16 @@ def conversation_out(
         ),
         transcript_segments=segments,
     )
+
+
+def _geolocation_out(stored: dict[str, Any] | None) -> Geolocation | None:
+    # Creates accept any coordinates (as upstream); answers only carry valid ones.
+    if stored is None:
+        return None
+    try:
+        return Geolocation.model_validate(stored)
+    except ValidationError:
+        return None
 
 
 def _readable(state: EmulatorState, conversation_id: str) -> ConversationRecord:
