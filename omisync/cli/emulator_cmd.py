@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from omisync.cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from omisync.emulator import EmulatorConfig
+    from omisync.emulator import Bucket, EmulatorConfig
 
 INSTALL_HINT = "pip install 'omisync[emulator]'"
 ADMIN_TOKEN_ENV = "OMI_EMULATOR_ADMIN_TOKEN"
@@ -67,6 +67,14 @@ def register(subparsers: Any) -> None:
         "--rate-window-scale", type=float, default=1.0, help="multiply every window length"
     )
     limits.add_argument("--rate-limit-scale", type=float, default=1.0, help="multiply every limit")
+    limits.add_argument(
+        "--rate-limit",
+        action="append",
+        default=[],
+        metavar="BUCKET=LIMIT/SECONDS",
+        help="replace one bucket, e.g. docs:per_key_minute=100/1 or dev:memories_read=5/10 "
+        "(repeatable)",
+    )
     faults = parser.add_argument_group("fault injection (only /v1/dev is affected)")
     faults.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
     faults.add_argument("--error-rate", type=float, default=0.0, help="fraction answered 5xx")
@@ -77,6 +85,12 @@ def register(subparsers: Any) -> None:
     faults.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     faults.add_argument(
         "--short-page-drop", type=int, default=0, help="rows dropped from the end of list pages"
+    )
+    faults.add_argument(
+        "--storm-429", type=int, default=0, help="answer the first N requests with 429"
+    )
+    faults.add_argument(
+        "--retry-after", type=int, default=1, help="Retry-After seconds of --storm-429 answers"
     )
     parser.add_argument(
         "--log-level",
@@ -145,6 +159,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
             profile=args.profile,
             window_scale=args.rate_window_scale,
             limit_scale=args.rate_limit_scale,
+            overrides=dict(_bucket_override(text) for text in args.rate_limit),
         ),
         "faults": FaultConfig(
             seed=args.fault_seed,
@@ -153,6 +168,8 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
             drop_rate=args.drop_rate,
             latency_ms=args.latency_ms,
             short_page_drop=args.short_page_drop,
+            storm_429=args.storm_429,
+            retry_after=args.retry_after,
         ),
     }
     if args.api_key:
@@ -160,3 +177,20 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
     if args.admin_token:
         options["admin_token"] = args.admin_token
     return EmulatorConfig(**options)
+
+
+def _bucket_override(text: str) -> tuple[str, Bucket]:
+    """Parse ``BUCKET=LIMIT/SECONDS``; raises ValueError naming the option and the fix."""
+    from omisync.emulator import BACKEND_POLICIES, DOCS_BUCKETS, Bucket
+
+    name, _, spec = text.partition("=")
+    limit, _, seconds = spec.partition("/")
+    known = [*DOCS_BUCKETS, *BACKEND_POLICIES]
+    if name not in known:
+        raise ValueError(f"--rate-limit {text!r}: unknown bucket {name!r}; use one of {known}")
+    try:
+        return name, Bucket(int(limit), float(seconds))
+    except ValueError as exc:
+        raise ValueError(
+            f"--rate-limit {text!r}: expected BUCKET=LIMIT/SECONDS, e.g. {name}=100/60 ({exc})"
+        ) from exc

@@ -54,6 +54,19 @@ def test_prints_its_address_serves_and_stops_on_signal(stop_signal: signal.Signa
     assert code == 0
 
 
+def test_rate_limit_and_fault_flags_take_effect() -> None:
+    flags = ["--profile", "backend", "--rate-limit", "dev:memories_read=1/3600"]
+    with emulator_process(*flags, "--storm-429", "1", "--retry-after", "2") as (process, url, key):
+        with httpx.Client(headers={"Authorization": f"Bearer {key}"}) as client:
+            storm, allowed, limited = (client.get(f"{url}/user/memories") for _ in range(3))
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+    assert (storm.status_code, storm.headers["retry-after"]) == (429, "2")
+    assert allowed.status_code == 200
+    assert (limited.status_code, limited.headers["x-ratelimit-limit"]) == (429, "1")
+
+
 def test_db_option_keeps_data_and_a_fixed_key_across_runs(tmp_path: Path) -> None:
     db = tmp_path / "omi.db"
     headers = {"Authorization": f"Bearer {FIXED_KEY}"}
