@@ -10,6 +10,9 @@ Public surface::
                   headers={"Authorization": f"Bearer {emu.api_key}"})
         emu.set_faults(fail_next=2)
 
+``RunningEmulator`` helpers drive the ``/_emulator/`` admin routes over HTTP: ``set_faults``,
+``clear_faults``, ``seed``, ``lock``, ``reset``, ``reset_rate_limits``, ``stats``,
+``clear_stats``, ``records``, ``create_key`` (see :mod:`omisync.emulator.routes.admin`).
 ``create_app(config)`` returns the bare ASGI app for other servers. Needs the ``emulator``
 extra (FastAPI, uvicorn).
 """

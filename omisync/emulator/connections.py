@@ -71,6 +71,8 @@ def tracking_protocol(registry: ConnectionRegistry) -> type[asyncio.Protocol]:
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class TrackingH11Protocol(H11Protocol):
+        """uvicorn's h11 protocol, registering each connection while it is open."""
+
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             registry.add(transport)
             super().connection_made(transport)
