@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 from omisync.omi import OmiError, Scan
-from omisync.omi_side.errors import side_error
+from omisync.omi_side.errors import SIDE_NAME, side_error
+from omisync.sync.side import ListingError
 
 
 class _Record(Protocol):
@@ -56,8 +57,10 @@ class Listing(Generic[R]):
         """
         scan = self.latest()
         if not scan.is_full_listing:
-            raise side_error(
-                OmiError(f"the listing of {self.noun} was not complete"), purpose, listing=True
+            raise ListingError(
+                f"{purpose} failed: the listing of Omi {self.noun} was not complete; nothing is "
+                "concluded from it",
+                side=SIDE_NAME,
             )
         return scan
 

@@ -59,7 +59,7 @@ _CANNOT_CLEAR = {
     "text": "a memory needs text",
     "category": "an Omi memory always has a category; pick one of "
     + ", ".join(sorted(MEMORY_CATEGORIES)),
-    "tags": "send an empty list to remove every tag",
+    "tags": "tags must be a list (an empty one for none)",
     "visibility": "an Omi memory is either private or public",
 }
 _log = structlog.get_logger("omisync.omi_side")

@@ -13,7 +13,7 @@ back as date-only, so a date never drifts across zones. Omi cannot remove a due 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from omisync.omi import ActionItem, NewActionItem, NotFoundError, OmiClient, OmiError
 from omisync.omi_side.errors import side_error
@@ -152,7 +152,7 @@ class TaskStore:
             raise rejected("the change holds no field to write")
         item = self._client.action_items.update(
             change.item_id,
-            description=None if "text" not in fields else checked_text(fields["text"], "text"),
+            description=None if "text" not in fields else checked_text(fields["text"], "task.text"),
             completed=fields.get("done"),
             due_at=None if "due" not in fields else self._instant(fields["due"]),
         )
@@ -224,21 +224,24 @@ class TaskStore:
         run made it last. Raises ``SideError`` when the listing fails.
         """
         scan = self._listing.full("looking up action items an interrupted run created")
-        candidates = sorted(
+        newest_first = sorted(
             (item for item in scan if item.conversation_id is None and item.id not in exclude),
             key=lambda item: item.created_at or _EPOCH,
             reverse=True,
         )
+        candidates = [(self._key(item), item) for item in newest_first]
         found: dict[str, Written] = {}
         claimed: set[str] = set()
         for draft in drafts:
+            if not isinstance(draft.fields.get("text"), str):
+                continue
             key = match_key(Kind.TASK, draft.fields, self._zone)
-            for item in candidates:
-                if item.id not in claimed and self._key(item) == key:
+            for item_key, item in candidates:
+                if item_key == key and item.id not in claimed:
                     claimed.add(item.id)
                     found[draft.stamp] = self._written(item)
                     break
         return found
 
-    def _key(self, item: ActionItem) -> tuple[str, object]:
+    def _key(self, item: ActionItem) -> tuple[str, date | None]:
         return match_key(Kind.TASK, self.projection(item), self._zone)
