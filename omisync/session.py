@@ -12,7 +12,7 @@ every connector a run syncs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +45,10 @@ class Session:
 
     ``dry_run`` plans without writing anywhere: with no state DB yet, an in-memory one stands in.
     ``client`` and ``checkpoint`` are injection points for tests.
+
+    ``peer_sides`` keeps connector sides between sessions (the daemon passes one dict per
+    config, so a side's caches, e.g. the vault scan, outlive a cycle): :meth:`peer_side`
+    reuses the side stored under a name and stores each one it builds.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class Session:
         on_rate_wait: Callable[[WaitNotice], None] | None = None,
         client: OmiClient | None = None,
         checkpoint: Checkpoint | None = None,
+        peer_sides: MutableMapping[str, Side] | None = None,
     ) -> None:
         self.config = config
         self.dry_run = dry_run
@@ -64,6 +69,7 @@ class Session:
         self.lock_timeout = lock_timeout
         self.on_rate_wait = on_rate_wait
         self.checkpoint = checkpoint
+        self.peer_sides = peer_sides
         self.zone = ZoneInfo(config.omi.timezone)
         self._client = client
         self._stack = ExitStack()
@@ -148,15 +154,20 @@ class Session:
         return [name for name, settings in configured.items() if settings.enabled]
 
     def peer_side(self, name: str) -> Side:
-        """Build connector ``name``'s side from its config.
+        """Build connector ``name``'s side from its config (or reuse it from ``peer_sides``).
 
         Raises :class:`omisync.plugins.UnknownConnectorError` /
         :class:`omisync.plugins.BrokenConnectorError` for a missing or broken plugin, and
         :class:`omisync.config.ConfigError` for bad options.
         """
+        if self.peer_sides is not None and name in self.peer_sides:
+            return self.peer_sides[name]
         settings: ConnectorSettings = self.config.connectors[name]
         factory = load_connector(settings.type)
-        return factory.from_settings(name, settings.options, zone=self.zone, dry_run=self.dry_run)
+        side = factory.from_settings(name, settings.options, zone=self.zone, dry_run=self.dry_run)
+        if self.peer_sides is not None:
+            self.peer_sides[name] = side
+        return side
 
     def sync(self, name: str) -> SyncReport:
         """Sync connector ``name`` with Omi once and return the report (item failures and
