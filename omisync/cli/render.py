@@ -26,7 +26,8 @@ def _phrase(key: str, count: int, peer: str) -> str:
 
 
 def summarise(report: SyncReport) -> list[str]:
-    """One line per kind: what was written where, then conflicts, refusals and errors."""
+    """One line per kind: what was written where (``in sync`` when nothing needed writing,
+    ``not synced`` when the kind failed), then its errors and each distinct refusal reason."""
     lines: list[str] = []
     for kind in report.kinds:
         parts = [
@@ -39,12 +40,11 @@ def summarise(report: SyncReport) -> list[str]:
                 parts.append(f"{len(kind.plan.conflicts)} conflict(s)")
             if kind.plan.refusals:
                 parts.append(f"{len(kind.plan.refusals)} refused")
-        text = ", ".join(parts) if parts else "in sync"
+        text = ", ".join(parts) if parts else ("not synced" if kind.errors else "in sync")
         lines.append(f"{report.connector} · {kind.kind}s: {text}")
         lines.extend(f"{report.connector} · {kind.kind}s: error: {e}" for e in kind.errors)
         if kind.plan is not None:
-            lines.extend(
-                f"{report.connector} · {kind.kind}s: refused: {refusal.reason}"
-                for refusal in kind.plan.refusals
-            )
+            # One line per reason: a held-back mass deletion refuses every item for one reason.
+            reasons = dict.fromkeys(refusal.reason for refusal in kind.plan.refusals)
+            lines.extend(f"{report.connector} · {kind.kind}s: refused: {r}" for r in reasons)
     return lines

@@ -86,13 +86,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"omisync: warning: {warning}", file=sys.stderr)
     reports: list[SyncReport] = []
     try:
-        with Session(
+        session = Session(
             config,
             dry_run=args.dry_run,
             confirm_deletes=args.confirm_deletes,
             lock_timeout=args.wait_lock,
-        ) as session:
-            for name in session.connector_names(args.connector):
+        )
+        names = session.connector_names(args.connector)  # before the state DB is touched
+        with session:
+            for name in names:
                 report = session.sync(name)
                 reports.append(report)
                 print(report.describe() if args.dry_run else "\n".join(summarise(report)))
