@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import partial
 
 from omisync.omi._batch import create_in_chunks
+from omisync.omi._errors import ValidationError
 from omisync.omi._http import Call, HttpCore
 from omisync.omi._models import ActionItem, NewActionItem
 from omisync.omi._paging import Pager, Scan
@@ -157,6 +158,23 @@ class ActionItems:
         )
         call = Call("PATCH", _ONE, path_params={"action_item_id": action_item_id}, body=body)
         return self._http.execute(call, parse_action_item)
+
+    def probe(self, action_item_id: str) -> None:
+        """Check that the item exists and is readable, changing nothing.
+
+        Omi has no GET for one action item, and listings hide locked items. This sends a PATCH
+        with an empty body: the backend looks the item up before it validates the body, so an
+        existing item answers 422 ("At least one field must be provided") and nothing — not
+        even ``updated_at`` — is written. Returns normally when the item exists; raises
+        :class:`NotFoundError` when it is gone, :class:`LockedError` when it is locked, and the
+        usual errors when Omi cannot be asked.
+        """
+        call = Call("PATCH", _ONE, path_params={"action_item_id": action_item_id}, body={})
+        try:
+            self._http.execute(call, parse_action_item)
+        except ValidationError as error:
+            if error.status_code != 422:
+                raise
 
     def delete(self, action_item_id: str) -> None:
         """Delete the item for good. Raises :class:`NotFoundError`, :class:`LockedError`."""

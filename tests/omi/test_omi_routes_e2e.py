@@ -271,3 +271,22 @@ def test_models_are_frozen(omi: OmiClient) -> None:
     assert isinstance(memory, Memory)
     with pytest.raises(AttributeError):
         memory.content = "changed"  # type: ignore[misc]
+
+
+def test_probe_tells_present_locked_and_gone_apart_and_writes_nothing(
+    omi: OmiClient, emu: RunningEmulator
+) -> None:
+    present = omi.action_items.create("Still here")
+    locked = omi.action_items.create("Behind the paywall")
+    gone = omi.action_items.create("Deleted soon")
+    emu.lock("action_item", locked.id)
+    omi.action_items.delete(gone.id)
+    emu.clear_stats()
+    omi.action_items.probe(present.id)
+    with pytest.raises(LockedError):
+        omi.action_items.probe(locked.id)
+    with pytest.raises(NotFoundError):
+        omi.action_items.probe(gone.id)
+    [after] = [item for item in omi.action_items.scan().items if item.id == present.id]
+    assert after.updated_at == present.updated_at
+    assert after.description == "Still here" and not after.completed
