@@ -18,17 +18,26 @@ from pathlib import Path
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
-from omisync.config import Config, ConnectorSettings
+from omisync.config import Config, ConnectorSettings, OmiSettings
 from omisync.omi import OmiClient, omi_rate_limits
 from omisync.omi_side import OmiSide
 from omisync.plugins import load_connector
-from omisync.ratelimit import RateLimiter, SqliteUsageStore, WaitNotice
+from omisync.ratelimit import RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
 from omisync.state import RunLock, StateDB
 from omisync.sync.report import SyncReport
 from omisync.sync.runner import Checkpoint, Runner
 from omisync.sync.side import Side
 
-__all__ = ["Session", "UnknownConnectorNameError"]
+__all__ = ["Session", "UnknownConnectorNameError", "omi_rate_limits_for"]
+
+
+def omi_rate_limits_for(settings: OmiSettings) -> RateLimits:
+    """The Omi rate limits the config asks for (its ``omi.rate_limit`` profile and numbers)."""
+    return omi_rate_limits(
+        settings.rate_limit.profile,
+        per_minute=settings.rate_limit.per_minute,
+        per_day=settings.rate_limit.per_day,
+    )
 
 
 class UnknownConnectorNameError(LookupError):
@@ -110,13 +119,10 @@ class Session:
 
     def _make_client(self, state: StateDB) -> OmiClient:
         settings = self.config.omi
-        limits = omi_rate_limits(
-            settings.rate_limit.profile,
-            per_minute=settings.rate_limit.per_minute,
-            per_day=settings.rate_limit.per_day,
-        )
         store = SqliteUsageStore(state.db)
-        limiter = RateLimiter("omi", limits, store=store, on_wait=self.on_rate_wait)
+        limiter = RateLimiter(
+            "omi", omi_rate_limits_for(settings), store=store, on_wait=self.on_rate_wait
+        )
         key = settings.api_key.get_secret_value() if settings.api_key else None
         return OmiClient(settings.base_url, key, limiter=limiter, timeout=settings.timeout)
 
