@@ -9,7 +9,8 @@ from typing import Any
 
 from omisync.cli.exit_codes import ExitCode
 from omisync.cli.render import summarise
-from omisync.config import ConfigError, load_config
+from omisync.config import Config, ConfigError, load_config
+from omisync.daemon import Daemon
 from omisync.logs import configure_logging
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError, connector_types
 from omisync.plugins import options_model as connector_options
@@ -69,21 +70,21 @@ def fail(message: str, code: ExitCode) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``omisync run``; return the exit code."""
-    if not args.once:
+    if not args.once and (args.dry_run or args.confirm_deletes):
         return fail(
-            "the daemon is not available yet; use `omisync run --once` "
-            "(for example from the systemd timer)",
+            "--dry-run and --confirm-deletes need --once (the daemon writes every cycle)",
             ExitCode.USAGE,
         )
     try:
-        config = load_config(
-            args.config, options_schema=connector_options, known_types=connector_types
-        )
+        config = _load_config(args)
     except ConfigError as error:
         return fail(str(error), ExitCode.USAGE)
-    configure_logging(verbosity=-1 if args.quiet else args.verbose, secrets=config.secret_values)
+    verbosity = -1 if args.quiet else args.verbose
+    configure_logging(verbosity=verbosity, secrets=config.secret_values)
     for warning in config.warnings:
         print(f"omisync: warning: {warning}", file=sys.stderr)
+    if not args.once:
+        return serve(config, args, verbosity)
     reports: list[SyncReport] = []
     try:
         session = Session(
@@ -109,6 +110,25 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(reports)
 
 
+def serve(config: Config, args: argparse.Namespace, verbosity: int) -> int:
+    """``omisync run`` without ``--once``: the daemon, until SIGTERM/SIGINT (then 0)."""
+    try:
+        daemon = Daemon(
+            config,
+            reload_config=lambda: _load_config(args),
+            only=args.connector,
+            verbosity=verbosity,
+            lock_timeout=args.wait_lock,
+        )
+    except UnknownConnectorNameError as error:
+        return fail(str(error), ExitCode.USAGE)
+    return daemon.run()
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    return load_config(args.config, options_schema=connector_options, known_types=connector_types)
+
+
 def exit_code(reports: list[SyncReport]) -> ExitCode:
     """OK when all went through; UNAVAILABLE when Omi or a connector refused access or could
     not be reached for a whole connector; PARTIAL when some items failed or were refused."""
@@ -122,4 +142,6 @@ def exit_code(reports: list[SyncReport]) -> ExitCode:
 
 
 def _unavailable(report: SyncReport) -> bool:
-    return bool(report.kinds) and all(kind.plan is None and kind.errors for kind in report.kinds)
+    """True when no kind could be planned and one failed (a kind switched off has neither)."""
+    planned = any(kind.plan is not None for kind in report.kinds)
+    return not planned and any(kind.errors for kind in report.kinds)
