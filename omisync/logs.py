@@ -1,27 +1,68 @@
-"""Logging: structlog, readable on a terminal, JSON otherwise (e.g. under systemd), and
-never a secret — a redaction processor replaces every configured secret in every event."""
+"""Logging: one structlog pipeline for omisync and every library it uses, readable on a
+terminal, JSON under systemd or into a pipe, and never a secret.
+
+::
+
+    configure_logging(verbosity=args.verbose, secrets=config_secrets(config))
+    log = structlog.get_logger("omisync.run")
+    with structlog.contextvars.bound_contextvars(connector="vault", run_id=12):
+        log.info("sync.start")          # every line inside carries connector and run_id
+
+Standard-library loggers (httpx, uvicorn, apscheduler, the Omi client) are routed through the
+same processors, so their lines get the same context, format and redaction. Secrets are
+replaced twice: in every value of an event, and again in the rendered line (which also covers
+tracebacks). Uncaught exceptions are logged through the pipeline instead of printed raw.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import Iterable, MutableMapping
-from typing import Any, TextIO
+import threading
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Protocol, TextIO
 
 import structlog
+from structlog.typing import Processor, WrappedLogger
+
+from omisync.config import Config
+
+__all__ = [
+    "REDACTED",
+    "LiveLine",
+    "Redactor",
+    "config_secrets",
+    "configure_logging",
+    "level_for",
+    "live_line",
+    "wants_json",
+]
 
 REDACTED = "[redacted]"
 
+#: Libraries that speak at INFO about every request or job; they are held at WARNING unless
+#: the user asked for debug output (-vv).
+CHATTY_LIBRARIES = ("httpx", "apscheduler", "uvicorn", "uvicorn.error", "uvicorn.access")
+#: Libraries whose debug output is wire-level noise; never below WARNING.
+NOISY_LIBRARIES = ("httpcore", "hpack", "asyncio", "multipart")
+
 
 class Redactor:
-    """A structlog processor that replaces each known secret in every string of an event."""
+    """A structlog processor that replaces each known secret in every string of an event.
+
+    Secrets shorter than 4 characters are ignored (they would blank out ordinary words).
+    """
 
     def __init__(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret that contains another is replaced whole.
         self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
 
     def scrub(self, value: Any) -> Any:
-        """Return ``value`` with secrets replaced, looking inside strings, lists and dicts."""
+        """Return ``value`` with secrets replaced, looking inside strings, lists, dicts and
+        exceptions (an exception becomes its scrubbed message)."""
         if isinstance(value, str):
             for secret in self.secrets:
                 value = value.replace(secret, REDACTED)
@@ -35,11 +76,96 @@ class Redactor:
         return value
 
     def __call__(
-        self, logger: Any, method: str, event: MutableMapping[str, Any]
+        self, logger: WrappedLogger, method: str, event: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
         if not self.secrets:
             return event
         return {key: self.scrub(value) for key, value in event.items()}
+
+    def scrub_rendered(self, logger: WrappedLogger, method: str, line: Any) -> Any:
+        """A last processor: scrub the rendered line itself (tracebacks, reprs, escapes)."""
+        return self.scrub(line) if isinstance(line, str) else line
+
+
+class LiveLine(Protocol):
+    """A status line kept at the bottom of the terminal (see :mod:`omisync.progress`).
+
+    The log handler clears it before writing a log line and redraws it afterwards, so log lines
+    and the status line never overwrite each other.
+    """
+
+    def clear(self) -> None:
+        """Erase the line from the terminal (the cursor ends at the start of the line)."""
+        ...
+
+    def redraw(self) -> None:
+        """Write the line again after something else was printed."""
+        ...
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes formatted records to a stream, stepping around the live status line if any."""
+
+    live: LiveLine | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        live = self.live
+        if live is None:
+            super().emit(record)
+            return
+        with _terminal_lock:
+            live.clear()
+            super().emit(record)
+            live.redraw()
+
+
+_terminal_lock = threading.RLock()
+_handler: _Handler | None = None
+
+
+@contextmanager
+def live_line(line: LiveLine) -> Iterator[None]:
+    """Keep ``line`` intact while logging inside the block; detach it afterwards.
+
+    Without :func:`configure_logging` first, this only yields.
+    """
+    handler = _handler
+    if handler is None:
+        yield
+        return
+    handler.live = line
+    try:
+        yield
+    finally:
+        handler.live = None
+
+
+def wants_json(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """True under systemd (``JOURNAL_STREAM`` or ``INVOCATION_ID`` set) or when ``stream`` is
+    not a terminal (a pipe, a file): machines read those, so they get one JSON object a line."""
+    if environ.get("JOURNAL_STREAM") or environ.get("INVOCATION_ID"):
+        return True
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return True
+
+
+def level_for(verbosity: int) -> int:
+    """The stdlib level for a verbosity: -1 (``-q``) ERROR, 0 WARNING, 1 (``-v``) INFO,
+    2 or more (``-vv``) DEBUG."""
+    return {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
+        max(-1, min(verbosity, 2)), logging.DEBUG
+    )
+
+
+def config_secrets(config: Config) -> frozenset[str]:
+    """Every secret of ``config``: the values read from ``${ENV}``, files and credentials,
+    plus the Omi API key however it was written."""
+    secrets = set(config.secret_values)
+    if config.omi.api_key is not None:
+        secrets.add(config.omi.api_key.get_secret_value())
+    return frozenset(secrets)
 
 
 def configure_logging(
@@ -48,32 +174,108 @@ def configure_logging(
     secrets: Iterable[str] = (),
     json: bool | None = None,
     stream: TextIO | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> None:
-    """Set up structlog for the process.
+    """Set up logging for the process; calling it again replaces the previous setup.
 
-    ``verbosity``: -1 errors only, 0 warnings, 1 info, 2 debug. ``json`` defaults to "not a
-    terminal" (systemd's journal, a pipe). Output goes to ``stream`` (stderr by default).
+    ``verbosity``: see :func:`level_for`. ``json`` defaults to :func:`wants_json`. Output goes
+    to ``stream`` (stderr by default). Every structlog and stdlib logger goes through the same
+    processors (context variables, level, logger name, UTC timestamp, rendered exception,
+    redaction of ``secrets``); :data:`CHATTY_LIBRARIES` and :data:`NOISY_LIBRARIES` are held
+    back as documented there. Uncaught exceptions (main thread and others) are logged as one
+    redacted ``uncaught_exception`` event.
     """
-    out = stream or sys.stderr
-    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
-        max(-1, min(verbosity, 2)), logging.DEBUG
-    )
-    use_json = (not out.isatty()) if json is None else json
-    renderer: Any = (
+    global _handler
+    out = stream if stream is not None else sys.stderr
+    level = level_for(verbosity)
+    use_json = wants_json(out, environ) if json is None else json
+    redactor = Redactor(secrets)
+    renderer: Processor = (
         structlog.processors.JSONRenderer()
         if use_json
-        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=_is_tty(out), exception_formatter=structlog.dev.plain_traceback
+        )
     )
-    structlog.configure(
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.StackInfoRenderer(),
+            # Rendered to text here, before redaction, so tracebacks are scrubbed too.
             structlog.processors.format_exc_info,
-            Redactor(secrets),
+            redactor,
             renderer,
+            redactor.scrub_rendered,
         ],
+    )
+    handler = _Handler(out)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h is _handler or isinstance(h, _Handler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    _handler = handler
+    _tame_libraries(level)
+    logging.captureWarnings(True)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(out),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
+    )
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _tame_libraries(level: int) -> None:
+    """Route library loggers through the root handler, at a level that is not a flood."""
+    chatty_floor = logging.DEBUG if level <= logging.DEBUG else logging.WARNING
+    for name in CHATTY_LIBRARIES:
+        _adopt(logging.getLogger(name), max(level, chatty_floor))
+    for name in NOISY_LIBRARIES:
+        _adopt(logging.getLogger(name), max(level, logging.WARNING))
+
+
+def _adopt(logger: logging.Logger, level: int) -> None:
+    # Libraries such as uvicorn install handlers of their own, which would bypass redaction.
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    logger.propagate = True
+    logger.setLevel(level)
+
+
+def _log_uncaught(
+    exc_type: type[BaseException],
+    exc: BaseException,
+    tb: TracebackType | None,
+) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    structlog.get_logger("omisync").critical("uncaught_exception", exc_info=(exc_type, exc, tb))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None:
+        return
+    thread = args.thread.name if args.thread is not None else "?"
+    structlog.get_logger("omisync").critical(
+        "uncaught_exception",
+        thread=thread,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
     )

@@ -18,6 +18,7 @@ from omisync.cli.exit_codes import ExitCode
 #: Subcommand modules, in the order ``omisync --help`` lists them.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "omisync.cli.run_cmd",
+    "omisync.cli.status_cmd",
     "omisync.cli.demo_cmd",
     "omisync.cli.config_cmd",
     "omisync.cli.emulator_cmd",
