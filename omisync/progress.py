@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -23,8 +24,9 @@ from typing import TextIO
 
 from omisync.logs import live_line
 from omisync.ratelimit import WaitNotice, format_duration
+from omisync.state import StateDB
 
-__all__ = ["ProgressLine", "SyncProgress"]
+__all__ = ["ProgressLine", "SyncProgress", "journal_checkpoint"]
 
 _ERASE = "\r\x1b[K"
 
@@ -156,6 +158,14 @@ class SyncProgress:
             self._wait = (message, self._clock() + notice.seconds)
         self._render(force=True)
 
+    def clear(self) -> None:
+        """Erase the line and forget the counts (e.g. before printing a connector's summary);
+        later events draw it anew."""
+        with self._lock:
+            self._counts.clear()
+            self._wait = None
+        self.line.close()
+
     def close(self) -> None:
         """Erase the line; later events are ignored."""
         with self._lock:
@@ -198,3 +208,30 @@ class SyncProgress:
             return
         self._drawn_at = now
         self.line.show(self.text())
+
+
+def journal_checkpoint(
+    state: StateDB, connector: str, progress: SyncProgress
+) -> Callable[[str], None]:
+    """A runner checkpoint (:data:`omisync.sync.runner.Checkpoint`) that counts the items of
+    each batch on ``progress``.
+
+    At ``"intended"`` the batch's journal entries are committed and pending: the new ones (not
+    pending when this was made) are the batch, by kind. At ``"committed"`` they are counted as
+    done. A batch whose whole call failed never reaches ``"committed"`` and is not counted.
+    """
+    seen = {entry.entry_id for entry in state.journal.pending(connector)}
+    in_flight: Counter[str] = Counter()
+
+    def checkpoint(step: str) -> None:
+        if step == "intended":
+            batch = [e for e in state.journal.pending(connector) if e.entry_id not in seen]
+            seen.update(entry.entry_id for entry in batch)
+            in_flight.clear()
+            in_flight.update(entry.kind for entry in batch)
+        elif step == "committed":
+            for kind, count in in_flight.items():
+                progress.advanced(connector, kind, count)
+            in_flight.clear()
+
+    return checkpoint

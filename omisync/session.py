@@ -16,12 +16,16 @@ from collections.abc import Callable, MutableMapping
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 from zoneinfo import ZoneInfo
+
+import structlog
 
 from omisync.config import Config, ConnectorSettings, OmiSettings
 from omisync.omi import OmiClient, omi_rate_limits
 from omisync.omi_side import OmiSide
 from omisync.plugins import load_connector
+from omisync.progress import SyncProgress, journal_checkpoint
 from omisync.ratelimit import RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
 from omisync.state import RunLock, StateDB
 from omisync.sync.report import SyncReport
@@ -29,6 +33,22 @@ from omisync.sync.runner import Checkpoint, Runner
 from omisync.sync.side import Side
 
 __all__ = ["Session", "UnknownConnectorNameError", "omi_rate_limits_for"]
+
+_T = TypeVar("_T")
+_log = structlog.get_logger("omisync.session")
+
+
+def _chained(*hooks: Callable[[_T], None] | None) -> Callable[[_T], None] | None:
+    """One hook calling each given one in turn (None when none is given)."""
+    present = [hook for hook in hooks if hook is not None]
+    if len(present) <= 1:
+        return present[0] if present else None
+
+    def call_each(value: _T) -> None:
+        for hook in present:
+            hook(value)
+
+    return call_each
 
 
 def omi_rate_limits_for(settings: OmiSettings) -> RateLimits:
@@ -53,7 +73,10 @@ class Session:
     rate limiter keeps its counts in the state DB.
 
     ``dry_run`` plans without writing anywhere: with no state DB yet, an in-memory one stands in.
-    ``client`` and ``checkpoint`` are injection points for tests.
+    ``client`` and ``checkpoint`` are injection points for tests. ``progress`` shows each
+    connector's writes and the rate-limit waits on a terminal (see :mod:`omisync.progress`).
+
+    Every log line of :meth:`sync` carries ``connector`` and ``run_id`` (structlog context).
 
     ``peer_sides`` keeps connector sides between sessions (the daemon passes one dict per
     config, so a side's caches, e.g. the vault scan, outlive a cycle): :meth:`peer_side`
@@ -71,12 +94,14 @@ class Session:
         client: OmiClient | None = None,
         checkpoint: Checkpoint | None = None,
         peer_sides: MutableMapping[str, Side] | None = None,
+        progress: SyncProgress | None = None,
     ) -> None:
         self.config = config
         self.dry_run = dry_run
         self.confirm_deletes = confirm_deletes
         self.lock_timeout = lock_timeout
-        self.on_rate_wait = on_rate_wait
+        self.progress = progress
+        self.on_rate_wait = _chained(on_rate_wait, progress.rate_wait if progress else None)
         self.checkpoint = checkpoint
         self.peer_sides = peer_sides
         self.zone = ZoneInfo(config.omi.timezone)
@@ -183,12 +208,27 @@ class Session:
             timezone=self.config.omi.timezone, confirm_deletes=self.confirm_deletes
         )
         omi = OmiSide(self.client, timezone=self.config.omi.timezone)
+        checkpoint = self.checkpoint
+        if self.progress is not None and not self.dry_run:
+            # Count first: the daemon's checkpoint may raise at "committed" to stop.
+            checkpoint = _chained(journal_checkpoint(self.state, name, self.progress), checkpoint)
         runner = Runner(
             self.state,
             omi,
             self.peer_side(name),
             options,
             connector=name,
-            checkpoint=self.checkpoint,
+            checkpoint=checkpoint,
         )
-        return runner.run(dry_run=self.dry_run)
+        run_id = None if self.dry_run else self._next_run_id()
+        with structlog.contextvars.bound_contextvars(connector=name, run_id=run_id):
+            report = runner.run(dry_run=self.dry_run)
+            if report.run_id != run_id:
+                _log.warning("run_id.mismatch", logged_as=run_id, recorded_as=report.run_id)
+        return report
+
+    def _next_run_id(self) -> int:
+        """The id the runner's run record is about to get: this session holds the run lock, so
+        it alone adds runs, and run ids are never reused (the latest plus one)."""
+        latest = self.state.runs.recent(1)
+        return latest[0].run_id + 1 if latest else 1
