@@ -11,9 +11,10 @@ from omisync.cli.exit_codes import ExitCode
 from omisync.cli.render import summarise
 from omisync.config import Config, ConfigError, load_config
 from omisync.daemon import Daemon
-from omisync.logs import configure_logging
+from omisync.logs import Redactor, config_secrets, configure_logging
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError, connector_types
 from omisync.plugins import options_model as connector_options
+from omisync.progress import SyncProgress
 from omisync.session import Session, UnknownConnectorNameError
 from omisync.state import StateError, StateLockedError
 from omisync.sync.report import SyncReport
@@ -80,25 +81,31 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return fail(str(error), ExitCode.USAGE)
     verbosity = -1 if args.quiet else args.verbose
-    configure_logging(verbosity=verbosity, secrets=config.secret_values)
+    secrets = config_secrets(config)
+    configure_logging(verbosity=verbosity, secrets=secrets)
     for warning in config.warnings:
         print(f"omisync: warning: {warning}", file=sys.stderr)
     if not args.once:
         return serve(config, args, verbosity)
     reports: list[SyncReport] = []
+    scrub = Redactor(secrets).scrub
+    progress = SyncProgress.for_terminal(sys.stderr, quiet=args.quiet)
     try:
         session = Session(
             config,
             dry_run=args.dry_run,
             confirm_deletes=args.confirm_deletes,
             lock_timeout=args.wait_lock,
+            progress=progress,
         )
         names = session.connector_names(args.connector)  # before the state DB is touched
         with session:
             for name in names:
                 report = session.sync(name)
                 reports.append(report)
-                print(report.describe() if args.dry_run else "\n".join(summarise(report)))
+                if progress is not None:
+                    progress.clear()
+                print(scrub(report.describe() if args.dry_run else "\n".join(summarise(report))))
     except UnknownConnectorNameError as error:
         return fail(str(error), ExitCode.USAGE)
     except (UnknownConnectorError, BrokenConnectorError, ConfigError) as error:
@@ -107,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error), ExitCode.LOCKED)
     except StateError as error:
         return fail(str(error), ExitCode.USAGE)
+    finally:
+        if progress is not None:
+            progress.close()
     return exit_code(reports)
 
 
