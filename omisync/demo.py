@@ -123,7 +123,7 @@ def _prepare(folder: Path) -> None:
 def _sync(config: Config, say: Say) -> list[SyncReport]:
     from omisync.cli.render import summarise
 
-    reports = []
+    reports: list[SyncReport] = []
     with Session(config) as session:
         for name in session.connector_names():
             report = session.sync(name)
@@ -142,6 +142,19 @@ def _tick(task_file: Path, text: str) -> bool:
             task_file.write_text("".join(lines), encoding="utf-8")
             return True
     return False
+
+
+def _drop_transcript(vault: Path) -> Path:
+    """Put a short ``Speaker: text`` transcript into the inbox; return its path."""
+    path = vault / "Omi" / "Inbox" / "Garden chat with Sam.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "Sam: The community garden opens on Saturday morning at nine.\n"
+        "Me: Great, the tomato and basil seedlings are ready to plant.\n"
+        "Sam: Bring gloves, the soil near the fence is full of stones.\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def run_demo(folder: Path, say: Say = print) -> int:
@@ -166,10 +179,12 @@ def run_demo(folder: Path, say: Say = print) -> int:
         with OmiClient(emulator.base_url, emulator.api_key) as omi:
             items = omi.action_items.scan().items
             memories = omi.memories.scan().items
+            conversations = omi.conversations.scan().items
             say("omisync demo: a local Omi emulator and a sample vault, synced both ways.\n")
             say(
                 f"1. Omi emulator at {emulator.base_url}, sample account with "
-                f"{len(items)} action items and {len(memories)} memories."
+                f"{len(items)} action items, {len(memories)} memories and "
+                f"{len(conversations)} conversations."
             )
             say(
                 f"2. Sample vault at {vault}: a few notes with tasks of their own,\n"
@@ -181,6 +196,10 @@ def run_demo(folder: Path, say: Say = print) -> int:
             say(f"\n   {tasks_file.relative_to(folder)} now reads:")
             for line in tasks_file.read_text(encoding="utf-8").splitlines()[:12]:
                 say(f"     {line}")
+            notes = sorted((vault / "Omi" / "Conversations").glob("*.md"))
+            say(f"\n   {len(notes)} conversation notes (overview, action items, transcript):")
+            for note in notes:
+                say(f"     {note.relative_to(folder)}")
 
             say("\n4. An edit on each side:")
             journal = vault / "Journal" / f"{today.isoformat()}.md"
@@ -188,6 +207,9 @@ def run_demo(folder: Path, say: Say = print) -> int:
                 say(f"   in the vault: ticked 'Buy milk' in {journal.relative_to(folder)}")
             omi.action_items.create("Call the plumber about the boiler")
             say("   in Omi:       added the action item 'Call the plumber about the boiler'")
+            dropped = _drop_transcript(vault)
+            say("   in the vault: dropped a 'Speaker: text' transcript into the inbox,")
+            say(f"                 {dropped.relative_to(folder)}")
             say("\n5. Second sync:")
             _sync(config, say)
             milk = [
@@ -203,6 +225,11 @@ def run_demo(folder: Path, say: Say = print) -> int:
             ]
             if plumber:
                 say(f"   The vault now has: {plumber[0]}")
+            before = {c.id for c in conversations}
+            arrived = [c for c in omi.conversations.scan().items if c.id not in before]
+            for conversation in arrived:
+                say(f"   Omi now has the conversation '{conversation.structured.title}'; the file")
+                say(f"   moved to {dropped.parent.relative_to(folder)}/Sent/ with a link to it.")
             say("\n6. A third sync finds both sides agreeing and writes nothing:")
             _sync(config, say)
 

@@ -22,13 +22,13 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from omisync.config import Config, ConnectorSettings, OmiSettings
+from omisync.conversations import ConnectorReport, sync_conversations
 from omisync.omi import OmiClient, omi_rate_limits
 from omisync.omi_side import OmiSide
 from omisync.plugins import load_connector
 from omisync.progress import SyncProgress, journal_checkpoint
 from omisync.ratelimit import RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
 from omisync.state import RunLock, StateDB
-from omisync.sync.report import SyncReport
 from omisync.sync.runner import Checkpoint, Runner
 from omisync.sync.side import Side
 
@@ -200,9 +200,10 @@ class Session:
             self.peer_sides[name] = side
         return side
 
-    def sync(self, name: str) -> SyncReport:
-        """Sync connector ``name`` with Omi once and return the report (item failures and
-        listing failures are in the report, not raised)."""
+    def sync(self, name: str) -> ConnectorReport:
+        """Sync connector ``name`` with Omi once — tasks and notes, then its conversation flows
+        (:mod:`omisync.conversations`) — and return the report (item failures and listing
+        failures are in the report, not raised)."""
         settings = self.config.connectors[name]
         options = settings.sync_options(
             timezone=self.config.omi.timezone, confirm_deletes=self.confirm_deletes
@@ -212,10 +213,11 @@ class Session:
         if self.progress is not None and not self.dry_run:
             # Count first: the daemon's checkpoint may raise at "committed" to stop.
             checkpoint = _chained(journal_checkpoint(self.state, name, self.progress), checkpoint)
+        peer = self.peer_side(name)
         runner = Runner(
             self.state,
             omi,
-            self.peer_side(name),
+            peer,
             options,
             connector=name,
             checkpoint=checkpoint,
@@ -225,7 +227,17 @@ class Session:
             report = runner.run(dry_run=self.dry_run)
             if report.run_id != run_id:
                 _log.warning("run_id.mismatch", logged_as=run_id, recorded_as=report.run_id)
-        return report
+            conversations = sync_conversations(
+                self.state,
+                self.client,
+                peer,
+                settings.conversations,
+                connector=name,
+                dry_run=self.dry_run,
+                run_id=report.run_id,
+                checkpoint=checkpoint,
+            )
+        return ConnectorReport.combine(report, conversations)
 
     def _next_run_id(self) -> int:
         """The id the runner's run record is about to get: this session holds the run lock, so

@@ -23,11 +23,8 @@ from .anchors import (
     new_anchor,
 )
 from .config import MarkdownOptions
-from .conversation_store import ConversationExporter, ExportReport, Inbox, InboxItem
+from .conversation_store import DISCARDED_NOTE, ConversationExporter, Inbox
 from .conversations import (
-    ConversationActionItem,
-    ConversationNote,
-    TranscriptLine,
     conversation_file_name,
     render_conversation_region,
     write_conversation_note,
@@ -39,7 +36,7 @@ from .frontmatter import (
     read_frontmatter,
     update_frontmatter,
 )
-from .inbox import InboxSegment, InboxText, InboxTranscript, parse_inbox
+from .inbox import parse_inbox
 from .memories import (
     OMI_MEMORY_LIMIT,
     MemoryNote,
@@ -73,13 +70,11 @@ from .vaultfs import (
 )
 
 __all__ = [
+    "DISCARDED_NOTE",
     "KEEP",
     "OMI_MEMORY_LIMIT",
     "REMOVE",
-    "ConversationActionItem",
     "ConversationExporter",
-    "ConversationNote",
-    "ExportReport",
     "Field",
     "FieldKind",
     "FileBusyError",
@@ -88,10 +83,6 @@ __all__ = [
     "FoundTask",
     "FrontmatterError",
     "Inbox",
-    "InboxItem",
-    "InboxSegment",
-    "InboxText",
-    "InboxTranscript",
     "MarkdownOptions",
     "MarkdownSide",
     "MemoryNote",
@@ -102,7 +93,6 @@ __all__ = [
     "TaskEdit",
     "TaskLine",
     "TaskSelection",
-    "TranscriptLine",
     "VaultScanner",
     "VaultWriteError",
     "anchor_for_stamp",

@@ -5,10 +5,12 @@ finding an existing note by its ``omi_conversation`` frontmatter key (so the use
 it) and rewriting only its generated region, only when the conversation changed.
 
 :class:`Inbox` lists the files dropped into the inbox folder (once they have settled) as
-:class:`InboxItem` values, and moves each one into ``Sent/`` with the id of the conversation it
-became. ``InboxItem.key`` is stable for a file's path and content: use it as the
-``client_session_id`` of ``from-segments`` and as the journal key, so a crash between sending
-and moving never sends a file twice.
+:class:`~omisync.conversations.InboxItem` values, and moves each one into ``Sent/`` with the id
+of the conversation it became. ``InboxItem.key`` is stable for a file's path and content: the
+conversation flow uses it as the ``client_session_id`` of ``from-segments`` and as the journal
+stamp, so a crash between sending and moving never sends a file twice. A file whose
+frontmatter already says it was sent (``sent_to_omi``: a move that was interrupted) is listed
+with ``sent`` set, so it is only moved.
 """
 
 from __future__ import annotations
@@ -16,27 +18,33 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
-from .conversations import ConversationNote, conversation_file_name, write_conversation_note
+from omisync.conversations import (
+    ConversationRecord,
+    ExportResult,
+    InboxItem,
+    InboxListing,
+    InboxText,
+    SentConversation,
+)
+
+from .conversations import conversation_file_name, write_conversation_note
 from .document import NoteText
 from .frontmatter import FrontmatterError, read_frontmatter, update_frontmatter
-from .inbox import InboxText, InboxTranscript, parse_inbox
+from .inbox import parse_inbox
 from .regions import RegionError
 from .vaultfs import FileStamp, VaultWriteError, atomic_write, is_settling, read_stamped, sha256_hex
 
-__all__ = ["ConversationExporter", "ExportReport", "Inbox", "InboxItem"]
+__all__ = ["DISCARDED_NOTE", "ConversationExporter", "Inbox"]
 
-
-@dataclass(slots=True)
-class ExportReport:
-    """What one export did: notes written (vault-relative), unchanged count, problems."""
-
-    written: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
+#: What a sent file's frontmatter says when Omi discarded the conversation made of it.
+DISCARDED_NOTE = (
+    "Omi discarded this conversation (it found nothing worth keeping), so it does not show "
+    "in your conversations"
+)
 
 
 def _notes(
@@ -71,7 +79,7 @@ class ConversationExporter:
         self.clock = clock
         self._index: dict[str, tuple[FileStamp, str | None]] = {}
 
-    def _existing(self, report: ExportReport) -> dict[str, str]:
+    def _existing(self, result: ExportResult) -> dict[str, str]:
         """conversation id → vault-relative note path."""
         index: dict[str, tuple[FileStamp, str | None]] = {}
         for rel in _notes(self.root, self.folder):
@@ -83,21 +91,22 @@ class ConversationExporter:
                 data, stamp = read_stamped(self.root / rel)
                 front = read_frontmatter(NoteText.decode(data), rel)
             except (OSError, FrontmatterError) as error:
-                report.problems.append(f"{rel}: {error}")
+                result.problems.append(f"{rel}: {error}")
                 continue
             conversation = front.get("omi_conversation")
             index[rel] = (stamp, str(conversation) if conversation is not None else None)
         self._index = index
         return {cid: rel for rel, (_, cid) in sorted(index.items()) if cid is not None}
 
-    def export(self, conversations: Iterable[ConversationNote]) -> ExportReport:
-        """Write a note for each conversation that is new or changed. Never raises for one
-        note: a busy, changed or damaged note is listed in ``problems`` and retried later."""
-        report = ExportReport()
-        existing = self._existing(report)
+    def export(self, conversations: Iterable[ConversationRecord]) -> ExportResult:
+        """Write a note for each conversation that is new or changed; return the outcome per
+        conversation id. Never raises for one note: a busy, changed or damaged note is in
+        ``failed`` (retried later), an unreadable note of the folder in ``problems``."""
+        result = ExportResult()
+        existing = self._existing(result)
         taken = {Path(rel).name for rel in self._index}
         for conversation in conversations:
-            rel = existing.get(conversation.omi_id)
+            rel = existing.get(conversation.id)
             try:
                 if rel is None:
                     name = conversation_file_name(conversation, taken, self.zone)
@@ -109,7 +118,7 @@ class ConversationExporter:
                     current, expected = read_stamped(self.root / rel)
                     data = write_conversation_note(current, conversation, rel, self.zone)
                 if data is None:
-                    report.unchanged += 1
+                    result.unchanged.add(conversation.id)
                     continue
                 stamp = atomic_write(
                     self.root / rel,
@@ -119,24 +128,15 @@ class ConversationExporter:
                     clock=self.clock,
                 )
             except (VaultWriteError, RegionError, FrontmatterError) as error:
-                report.problems.append(str(error))
+                result.failed[conversation.id] = str(error)
                 continue
             except OSError as error:
-                report.problems.append(f"{rel}: {error.strerror}")
+                result.failed[conversation.id] = f"{rel}: {error.strerror}"
                 continue
-            self._index[rel] = (stamp, conversation.omi_id)
-            existing[conversation.omi_id] = rel
-            report.written.append(rel)
-        return report
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    """A file waiting in the inbox: its vault-relative path, a stable key, and its content."""
-
-    path: str
-    key: str
-    payload: InboxText | InboxTranscript
+            self._index[rel] = (stamp, conversation.id)
+            existing[conversation.id] = rel
+            result.written[conversation.id] = rel
+        return result
 
 
 class Inbox:
@@ -159,11 +159,11 @@ class Inbox:
         self.settle_seconds = settle_seconds
         self.user_names = tuple(user_names)
         self.clock = clock
-        self.problems: list[str] = []
 
-    def pending(self) -> list[InboxItem]:
-        """Settled, non-empty files in the inbox (not in ``Sent/``), oldest name first."""
-        self.problems = []
+    def pending(self) -> InboxListing:
+        """Settled, non-empty files in the inbox (not in ``Sent/``), oldest name first, and a
+        problem for each file that cannot be used. Never raises for one file."""
+        problems: list[str] = []
         items: list[InboxItem] = []
         for rel in _notes(self.root, self.folder, self.sent_folder, (".md", ".txt")):
             try:
@@ -172,21 +172,23 @@ class Inbox:
                     continue
                 data, stamp = read_stamped(self.root / rel)
             except OSError as error:
-                self.problems.append(f"{rel}: cannot be read ({error.strerror})")
+                problems.append(f"{rel}: cannot be read ({error.strerror})")
                 continue
             payload = parse_inbox(data, self.user_names)
             if isinstance(payload, InboxText) and not payload.text:
-                self.problems.append(f"{rel}: the file is empty; write something or remove it")
+                problems.append(f"{rel}: the file is empty; write something or remove it")
                 continue
             key = sha256_hex(f"{rel}\0{stamp.sha256}".encode())[:40]
-            items.append(InboxItem(rel, key, payload))
-        return items
+            items.append(InboxItem(rel, key, payload, _already_sent(NoteText.decode(data), rel)))
+        return InboxListing(tuple(items), tuple(problems))
 
-    def mark_sent(self, item: InboxItem, conversation_id: str) -> str:
-        """Move the file into ``Sent/``, noting which conversation it became.
+    def mark_sent(self, item: InboxItem, sent: SentConversation) -> str:
+        """Note in the file which conversation it became (and that Omi discarded it, if so),
+        then move it into ``Sent/``. Returns the new vault-relative path.
 
-        Returns the new vault-relative path. Raises VaultWriteError when the file cannot be
-        updated or moved (it then stays in the inbox; the caller's journal knows it was sent).
+        Raises VaultWriteError when the file cannot be updated or moved (it then stays in the
+        inbox; the caller knows it was sent). A file whose frontmatter is not valid YAML gets
+        a last line ``Sent to Omi: conversation <id>`` instead.
         """
         source = self.root / item.path
         try:
@@ -194,14 +196,9 @@ class Inbox:
         except OSError as error:
             raise VaultWriteError(source, f"cannot be read ({error.strerror})") from error
         note = NoteText.decode(data)
-        when = datetime.fromtimestamp(self.clock(), self.zone).isoformat(timespec="seconds")
-        try:
-            update_frontmatter(
-                note, {"omi_conversation": conversation_id, "sent_to_omi": when}, item.path
-            )
-        except FrontmatterError:
-            note.insert_lines(len(note.lines), ["", f"Sent to Omi: conversation {conversation_id}"])
-        atomic_write(source, note.encode(), expected=stamp)
+        if _already_sent(note, item.path) is None:
+            _record_sent(note, sent, self._now(), item.path)
+            atomic_write(source, note.encode(), expected=stamp)
         target_dir = self.root / self.sent_folder
         target = target_dir / source.name
         counter = 2
@@ -214,3 +211,38 @@ class Inbox:
         except OSError as error:
             raise VaultWriteError(source, f"cannot be moved to {target_dir} ({error})") from error
         return target.relative_to(self.root).as_posix()
+
+    def _now(self) -> str:
+        return datetime.fromtimestamp(self.clock(), self.zone).isoformat(timespec="seconds")
+
+
+_SENT_LINE = "Sent to Omi: conversation "
+
+
+def _record_sent(note: NoteText, sent: SentConversation, when: str, where: str) -> None:
+    """Write the sent marks into ``note``: frontmatter keys, or a last line if it is broken."""
+    values: dict[str, Any] = {"omi_conversation": sent.conversation_id, "sent_to_omi": when}
+    if sent.discarded:
+        values |= {"omi_discarded": True, "omi_note": DISCARDED_NOTE}
+    try:
+        update_frontmatter(note, values, where)
+    except FrontmatterError:
+        line = _SENT_LINE + sent.conversation_id
+        note.insert_lines(
+            len(note.lines), ["", f"{line} ({DISCARDED_NOTE})" if sent.discarded else line]
+        )
+
+
+def _already_sent(note: NoteText, where: str) -> SentConversation | None:
+    """The sent marks :func:`_record_sent` left in ``note`` (a move that did not finish)."""
+    try:
+        front = read_frontmatter(note, where)
+    except FrontmatterError:
+        last = next((line for line in reversed(note.lines) if line.strip()), "")
+        if not last.startswith(_SENT_LINE):
+            return None
+        conversation_id, *rest = last.removeprefix(_SENT_LINE).split(" ", 1)
+        return SentConversation(conversation_id, discarded=bool(rest))
+    if "sent_to_omi" not in front or front.get("omi_conversation") is None:
+        return None
+    return SentConversation(str(front["omi_conversation"]), bool(front.get("omi_discarded")))

@@ -9,8 +9,9 @@ is rewritten only when the conversation changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
+
+from omisync.conversations import ConversationRecord
 
 from .document import NoteText
 from .frontmatter import REMOVE, update_frontmatter
@@ -18,46 +19,10 @@ from .memories import memory_file_name
 from .regions import replace_region
 
 __all__ = [
-    "ConversationActionItem",
-    "ConversationNote",
-    "TranscriptLine",
     "conversation_file_name",
     "render_conversation_region",
     "write_conversation_note",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationActionItem:
-    """An action item as listed in a conversation (shown, not synced from the note)."""
-
-    description: str
-    completed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TranscriptLine:
-    """One transcript segment: who spoke, what, and when (seconds from the start)."""
-
-    speaker: str
-    text: str
-    start: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationNote:
-    """What a conversation note shows."""
-
-    omi_id: str
-    created_at: datetime
-    title: str
-    overview: str = ""
-    emoji: str = ""
-    category: str | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    action_items: tuple[ConversationActionItem, ...] = ()
-    transcript: tuple[TranscriptLine, ...] = ()
 
 
 def _clock(seconds: float) -> str:
@@ -71,7 +36,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def render_conversation_region(conversation: ConversationNote, tz: tzinfo = UTC) -> str:
+def render_conversation_region(conversation: ConversationRecord, tz: tzinfo = UTC) -> str:
     """The Markdown of the generated region (``\\n`` line breaks, no trailing newline)."""
     start = (conversation.started_at or conversation.created_at).astimezone(tz)
     title = _one_line(conversation.title) or "Untitled conversation"
@@ -88,20 +53,20 @@ def render_conversation_region(conversation: ConversationNote, tz: tzinfo = UTC)
     if conversation.action_items:
         out += ["", "## Action items", ""]
         for item in conversation.action_items:
-            text = _one_line(item.description)
-            out.append(f"- ~~{text}~~ ✓" if item.completed else f"- {text}")
+            text = _one_line(item.text)
+            out.append(f"- ~~{text}~~ ✓" if item.done else f"- {text}")
     if conversation.transcript:
         out += ["", "> [!note]- Transcript"]
         for segment in conversation.transcript:
-            when = f" ({_clock(segment.start)})" if segment.start is not None else ""
             lines = segment.text.strip().split("\n") or [""]
-            out.append(f"> **{_one_line(segment.speaker)}**{when}: {lines[0]}")
+            speaker = _one_line(segment.speaker)
+            out.append(f"> **{speaker}** ({_clock(segment.start)}): {lines[0]}")
             out += [f"> {line}" for line in lines[1:]]
     return "\n".join(out)
 
 
 def conversation_file_name(
-    conversation: ConversationNote, taken: set[str], tz: tzinfo = UTC
+    conversation: ConversationRecord, taken: set[str], tz: tzinfo = UTC
 ) -> str:
     """``YYYY-MM-DD Title.md``, unique among ``taken`` names."""
     day = (conversation.started_at or conversation.created_at).astimezone(tz).date()
@@ -109,7 +74,7 @@ def conversation_file_name(
 
 
 def write_conversation_note(
-    existing: bytes | None, conversation: ConversationNote, where: str, tz: tzinfo = UTC
+    existing: bytes | None, conversation: ConversationRecord, where: str, tz: tzinfo = UTC
 ) -> bytes | None:
     """The note's new bytes, or None when it already shows ``conversation``.
 
@@ -121,7 +86,7 @@ def write_conversation_note(
     changed = update_frontmatter(
         note,
         {
-            "omi_conversation": conversation.omi_id,
+            "omi_conversation": conversation.id,
             "date": day.isoformat(),
             "category": conversation.category or REMOVE,
         },

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Final
+
+from omisync.conversations import InboxText, InboxTranscript, Segment
 
 from .document import NoteText
 from .structure import frontmatter_end
 
-__all__ = ["InboxSegment", "InboxText", "InboxTranscript", "parse_inbox"]
+__all__ = ["parse_inbox"]
 
 _SPEAKER_RE: Final = re.compile(
     r"(?:\[(?P<ts>(?:\d{1,2}:)?\d{1,2}:\d{2})\]\s*)?"
@@ -24,31 +25,6 @@ _SPEAKER_RE: Final = re.compile(
 )
 _SECONDS_PER_WORD: Final = 0.4
 _MAX_SPEAKER_WORDS: Final = 4
-
-
-@dataclass(frozen=True, slots=True)
-class InboxSegment:
-    """One spoken segment; ``start``/``end`` in seconds from the start of the conversation."""
-
-    speaker: str
-    text: str
-    start: float
-    end: float
-    is_user: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class InboxText:
-    """A plain-text inbox file: its text without frontmatter, trimmed."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class InboxTranscript:
-    """A transcript inbox file, as segments in order."""
-
-    segments: tuple[InboxSegment, ...]
 
 
 def _seconds(stamp: str) -> float:
@@ -93,7 +69,7 @@ def parse_inbox(
                 _seconds(stamp) if stamp else None,
             )
         )
-    segments: list[InboxSegment] = []
+    segments: list[Segment] = []
     clock = 0.0
     for index, (speaker, parts, stamp) in enumerate(raw):
         text = " ".join(parts)
@@ -101,6 +77,6 @@ def parse_inbox(
         duration = max(1.0, len(text.split()) * _SECONDS_PER_WORD)
         following = raw[index + 1][2] if index + 1 < len(raw) else None
         end = following if following is not None and following > start else start + duration
-        segments.append(InboxSegment(speaker, text, start, end, speaker.lower() in users))
+        segments.append(Segment(speaker, text, start, end, speaker.lower() in users))
         clock = end
     return InboxTranscript(tuple(segments))

@@ -2,8 +2,10 @@
 
 Tasks (:class:`~omisync.sync.links.Kind.TASK`) are Obsidian Tasks lines identified by a
 trailing ``^omi-…`` block id; notes (``Kind.NOTE``) are memory notes identified by their
-``omisync_id`` frontmatter key. Conversations flow one way each, through
-:attr:`MarkdownSide.conversations` (Omi → notes) and :attr:`MarkdownSide.inbox` (files → Omi).
+``omisync_id`` frontmatter key. Conversations flow one way each: the side accepts
+conversation exports (one note per conversation, :attr:`MarkdownSide.conversations`) and has
+an inbox (files sent to Omi, :attr:`MarkdownSide.inbox`), the two capabilities of
+:mod:`omisync.conversations`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
+from omisync.conversations import (
+    ConversationRecord,
+    ExportResult,
+    InboxItem,
+    InboxListing,
+    SentConversation,
+)
 from omisync.sync.links import Kind
 from omisync.sync.side import (
     Change,
@@ -20,6 +29,7 @@ from omisync.sync.side import (
     Draft,
     Outcome,
     Presence,
+    SideError,
     Snapshot,
     Written,
 )
@@ -29,6 +39,7 @@ from .conversation_store import ConversationExporter, Inbox
 from .note_store import NoteStore
 from .scanner import TaskSelection
 from .task_store import TaskStore
+from .vaultfs import VaultWriteError
 
 __all__ = ["MarkdownSide"]
 
@@ -36,7 +47,9 @@ _BATCH = 200
 
 
 class MarkdownSide:
-    """The vault side of a sync (implements :class:`omisync.sync.side.Side`).
+    """The vault side of a sync (implements :class:`omisync.sync.side.Side`, and the
+    conversation capabilities :class:`~omisync.conversations.ConversationExportTarget` and
+    :class:`~omisync.conversations.ConversationInbox`).
 
     It is also the connector factory the ``markdown`` entry point names: ``options_model``
     is its config schema and :meth:`from_settings` builds it from config keys.
@@ -145,3 +158,22 @@ class MarkdownSide:
     def find_created(self, kind: Kind, drafts: Sequence[Draft]) -> Mapping[str, Written]:
         """Items a crashed run created, found by the anchor derived from each draft's stamp."""
         return self._store(kind).find_created(drafts)
+
+    def export_conversations(self, conversations: Sequence[ConversationRecord]) -> ExportResult:
+        """Write or refresh one note per conversation in the conversations folder; only the
+        generated region of an existing note changes."""
+        return self.conversations.export(conversations)
+
+    def inbox_pending(self) -> InboxListing:
+        """The settled files of the inbox folder (``.md``/``.txt``), as text or transcript."""
+        return self.inbox.pending()
+
+    def inbox_mark_sent(self, item: InboxItem, sent: SentConversation) -> str:
+        """Note the conversation in the file and move it to the inbox's ``Sent/`` folder.
+
+        Raises SideError when the file cannot be updated or moved (it stays in the inbox).
+        """
+        try:
+            return self.inbox.mark_sent(item, sent)
+        except VaultWriteError as error:
+            raise SideError(str(error), side=self._name) from error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from omisync.conversations import ConnectorReport, ConversationReport
 from omisync.sync.report import SyncReport
 
 _VERBS = {
@@ -47,4 +48,23 @@ def summarise(report: SyncReport) -> list[str]:
             # One line per reason: a held-back mass deletion refuses every item for one reason.
             reasons = dict.fromkeys(refusal.reason for refusal in kind.plan.refusals)
             lines.extend(f"{report.connector} · {kind.kind}s: refused: {r}" for r in reasons)
+    if isinstance(report, ConnectorReport) and report.conversations is not None:
+        lines.extend(_conversation_lines(report.connector, report.conversations))
+    return lines
+
+
+def _conversation_lines(peer: str, report: ConversationReport) -> list[str]:
+    """``conversations: 2 exported to vault, 1 sent to Omi (1 discarded by Omi)``, then the
+    errors and notes."""
+    done = report.done
+    parts = [f"{done['exported']} exported to {peer}"] if done["exported"] else []
+    if done["sent"]:
+        discarded = f" ({done['discarded']} discarded by Omi)" if done["discarded"] else ""
+        parts.append(f"{done['sent']} sent to Omi{discarded}")
+    if done["recovered"]:
+        parts.append(f"{done['recovered']} recovered from an interrupted run")
+    text = ", ".join(parts) if parts else ("nothing done" if report.errors else "in sync")
+    lines = [f"{peer} · conversations: {text}"]
+    lines.extend(f"{peer} · conversations: error: {error}" for error in report.errors)
+    lines.extend(f"{peer} · conversations: {note}" for note in report.notes)
     return lines

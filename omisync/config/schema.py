@@ -136,6 +136,9 @@ class ConnectorSettings(BaseModel):
     """Action items ⇄ the connector's tasks."""
     notes: Direction = Direction.BOTH
     """Memories ⇄ the connector's notes."""
+    conversations: Direction = Direction.BOTH
+    """Omi conversations → the connector (``from_omi``), its inbox → Omi (``to_omi``), or both;
+    each flow runs only if the connector supports it."""
     conflict: ConflictPolicy = ConflictPolicy.MANUAL
     on_delete: DeletePolicy = DeletePolicy.COMPLETE
     create_completed: bool = False

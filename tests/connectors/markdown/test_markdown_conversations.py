@@ -10,22 +10,25 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from omisync.connectors.markdown import (
-    ConversationActionItem,
     ConversationExporter,
-    ConversationNote,
     Inbox,
-    InboxText,
-    InboxTranscript,
     NoteText,
     RegionError,
-    TranscriptLine,
     parse_inbox,
     replace_region,
 )
+from omisync.conversations import (
+    ConversationRecord,
+    ConversationTask,
+    InboxText,
+    InboxTranscript,
+    Segment,
+    SentConversation,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
-CONVERSATION = ConversationNote(
-    omi_id="conv-1",
+CONVERSATION = ConversationRecord(
+    id="conv-1",
     created_at=datetime(2025, 12, 8, 8, 0, tzinfo=UTC),
     started_at=datetime(2025, 12, 8, 8, 0, tzinfo=UTC),
     finished_at=datetime(2025, 12, 8, 8, 12, tzinfo=UTC),
@@ -34,12 +37,12 @@ CONVERSATION = ConversationNote(
     emoji="🚆",
     category="travel",
     action_items=(
-        ConversationActionItem("Book the train"),
-        ConversationActionItem("Ask for leave", completed=True),
+        ConversationTask("Book the train"),
+        ConversationTask("Ask for leave", done=True),
     ),
     transcript=(
-        TranscriptLine("Ana", "Shall we go in May?", 0.0),
-        TranscriptLine("Me", "Yes.\nEarly May.", 65.0),
+        Segment("Ana", "Shall we go in May?", 0.0, 3.0),
+        Segment("Me", "Yes.\nEarly May.", 65.0, 68.0, is_user=True),
     ),
 )
 
@@ -50,8 +53,8 @@ def exporter(root: Path) -> ConversationExporter:
 
 def test_a_conversation_becomes_a_note(tmp_path: Path) -> None:
     report = exporter(tmp_path).export([CONVERSATION])
-    assert report.written == ["Omi/Conversations/2025-12-08 Planning the trip.md"]
-    text = (tmp_path / report.written[0]).read_text()
+    assert report.written == {"conv-1": "Omi/Conversations/2025-12-08 Planning the trip.md"}
+    text = (tmp_path / report.written["conv-1"]).read_text()
     assert text.startswith(
         "---\nomi_conversation: conv-1\ndate: '2025-12-08'\ncategory: travel\n---\n\n"
         "<!-- omisync:begin "
@@ -66,7 +69,7 @@ def test_unchanged_conversations_are_not_rewritten_and_user_text_survives(
     tmp_path: Path,
 ) -> None:
     first = exporter(tmp_path)
-    [rel] = first.export([CONVERSATION]).written
+    [rel] = first.export([CONVERSATION]).written.values()
     path = tmp_path / rel
     renamed = path.with_name("My trip.md")
     path.rename(renamed)
@@ -74,10 +77,12 @@ def test_unchanged_conversations_are_not_rewritten_and_user_text_survives(
     renamed.write_text(front + "---\nMy own intro\n\n" + body + "\nMy notes after.\n")
     before = renamed.read_bytes()
     again = exporter(tmp_path).export([CONVERSATION])
-    assert again.written == [] and again.unchanged == 1
+    assert again.written == {} and again.unchanged == {"conv-1"}
     assert renamed.read_bytes() == before
     changed = dataclasses.replace(CONVERSATION, title="Planning the May trip")
-    assert exporter(tmp_path).export([changed]).written == ["Omi/Conversations/My trip.md"]
+    assert exporter(tmp_path).export([changed]).written == {
+        "conv-1": "Omi/Conversations/My trip.md"
+    }
     text = renamed.read_text()
     assert "---\nMy own intro\n\n<!-- omisync:begin " in text
     assert "# 🚆 Planning the May trip" in text and text.endswith("\nMy notes after.\n")
@@ -87,12 +92,12 @@ def test_damaged_markers_are_reported_not_overwritten(tmp_path: Path) -> None:
     note = NoteText.decode(b"<!-- omisync:begin abc -->\nuser text without an end\n")
     with pytest.raises(RegionError, match="markers are damaged"):
         replace_region(note, "x", "n.md")
-    [rel] = exporter(tmp_path).export([CONVERSATION]).written
+    [rel] = exporter(tmp_path).export([CONVERSATION]).written.values()
     path = tmp_path / rel
     path.write_text(path.read_text().replace("<!-- omisync:end -->", ""))
     damaged = path.read_bytes()
     report = exporter(tmp_path).export([dataclasses.replace(CONVERSATION, title="New")])
-    assert report.written == [] and "damaged" in report.problems[0]
+    assert report.written == {} and "damaged" in report.failed["conv-1"]
     assert path.read_bytes() == damaged
 
 
@@ -132,15 +137,16 @@ def test_inbox_sends_each_file_once_then_moves_it(tmp_path: Path) -> None:
     (inbox_dir / "idea.txt").write_text("Buy a kayak")
     (inbox_dir / "empty.md").write_text("\n")
     inbox = Inbox(tmp_path, "Omi/Inbox", zone=BERLIN, clock=lambda: 1_765_000_000.0)
-    items = inbox.pending()
+    listing = inbox.pending()
+    items = listing.items
     assert [i.path for i in items] == ["Omi/Inbox/call.md", "Omi/Inbox/idea.txt"]
     assert isinstance(items[0].payload, InboxTranscript)
     assert items[1].payload == InboxText("Buy a kayak")
-    assert any("empty.md" in p for p in inbox.problems)
-    assert Inbox(tmp_path, "Omi/Inbox", zone=BERLIN).pending()[0].key == items[0].key
-    moved = inbox.mark_sent(items[0], "conv-9")
+    assert any("empty.md" in p for p in listing.problems)
+    assert Inbox(tmp_path, "Omi/Inbox", zone=BERLIN).pending().items[0].key == items[0].key
+    moved = inbox.mark_sent(items[0], SentConversation("conv-9"))
     assert moved == "Omi/Inbox/Sent/call.md"
     text = (tmp_path / moved).read_text()
     assert text.startswith("---\nomi_conversation: conv-9\nsent_to_omi: '2025-12-06T")
     assert text.endswith("---\nAna: Hi\nMe: Hello\n")
-    assert [i.path for i in inbox.pending()] == ["Omi/Inbox/idea.txt"]
+    assert [i.path for i in inbox.pending().items] == ["Omi/Inbox/idea.txt"]
