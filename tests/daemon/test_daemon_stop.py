@@ -1,0 +1,60 @@
+"""SIGTERM in the middle of a large import: the batch in flight finishes, nothing is lost or
+duplicated once the daemon is started again."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from daemon_helpers import (
+    DaemonProcess,
+    omi_task_texts,
+    vault_connector,
+    write_config,
+    write_tasks,
+)
+
+from omisync.emulator import RunningEmulator
+from omisync.state import RunOutcome, StateDB
+
+TASKS = 2000
+OMI_BATCH = 50  # action items per batch create
+
+
+def test_sigterm_mid_import_then_restart_gives_every_item_exactly_once(
+    omi_emulator: RunningEmulator,
+    tmp_path: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    vault = tmp_path / "vault"
+    texts = [f"Imported task {number:04d}" for number in range(TASKS)]
+    write_tasks(vault, texts)
+    config = write_config(
+        tmp_path / "config.yaml", omi_emulator, {"vault": vault_connector(vault, "1h")}
+    )
+    omi_emulator.set_faults(latency_ms=40)
+
+    first = start_daemon(config)
+    first.wait_until(lambda: len(omi_task_texts(omi_emulator)) >= 6 * OMI_BATCH, "the import")
+    assert first.stop() == 0
+
+    after_stop = omi_task_texts(omi_emulator)
+    assert len(after_stop) < TASKS, "the stop came too late to test anything"
+    assert len(after_stop) % OMI_BATCH == 0, "a batch was cut in the middle"
+    assert first.events("cycle.stopped", connector="vault")
+    with StateDB.open(tmp_path / "state.db") as state:
+        last = state.runs.last("vault")
+    assert last is not None and last.outcome is RunOutcome.INTERRUPTED
+
+    omi_emulator.clear_faults()
+    second = start_daemon(config)
+    second.wait_for("cycle.synced", connector="vault", timeout=30)
+    assert second.stop() == 0
+
+    in_omi = Counter(omi_task_texts(omi_emulator))
+    assert sorted(in_omi) == sorted(texts), "an item is missing from Omi"
+    assert max(in_omi.values()) == 1, [text for text, n in in_omi.items() if n > 1][:5]
+    tasks = (vault / "Omi" / "Tasks.md").read_text(encoding="utf-8")
+    in_vault = Counter(line.split("^")[0].strip() for line in tasks.splitlines() if "- [" in line)
+    assert max(in_vault.values()) == 1 and len(in_vault) == TASKS
