@@ -35,7 +35,6 @@ from datetime import UTC, datetime, timedelta
 from omisync.conversations.capabilities import (
     ConversationInbox,
     InboxItem,
-    InboxText,
     InboxTranscript,
     SentConversation,
 )
@@ -53,11 +52,7 @@ from omisync.omi import (
 from omisync.state import Intent, JournalEntry, JournalOp, JournalStatus, SideName
 from omisync.sync.side import SideError
 
-__all__ = ["MAX_SEGMENTS", "MAX_TEXT_CHARS", "send_inbox"]
-
-#: Omi's limits for one conversation (longer texts and transcripts are refused, not cut).
-MAX_TEXT_CHARS = 100_000
-MAX_SEGMENTS = 500
+__all__ = ["send_inbox"]
 
 #: How far before a pending text send's intent Omi's conversations are searched (clock skew).
 SEARCH_SLACK = timedelta(days=1)
@@ -74,22 +69,6 @@ _OUTCOME_UNKNOWN = (
 
 class _StopPass(Exception):
     """Stop sending for this run (the message says why); the rest waits for the next run."""
-
-
-def _too_big(item: InboxItem) -> str | None:
-    """Why Omi would refuse ``item`` for its size, or None."""
-    payload = item.payload
-    if isinstance(payload, InboxText) and len(payload.text) > MAX_TEXT_CHARS:
-        return (
-            f"is {len(payload.text):,} characters long; Omi takes at most {MAX_TEXT_CHARS:,} per "
-            "conversation: split it into several files"
-        )
-    if isinstance(payload, InboxTranscript) and len(payload.segments) > MAX_SEGMENTS:
-        return (
-            f"has {len(payload.segments)} transcript segments; Omi takes at most {MAX_SEGMENTS} "
-            "per conversation: split it into several files"
-        )
-    return None
 
 
 def _new_segments(transcript: InboxTranscript) -> list[NewSegment]:
@@ -199,10 +178,6 @@ class _InboxSend:
     # --- sending ----------------------------------------------------------------------------
 
     def _send(self, item: InboxItem) -> None:
-        reason = _too_big(item)
-        if reason is not None:
-            self._refuse(item, reason)
-            return
         started = self._next_start()
         form = "transcript" if isinstance(item.payload, InboxTranscript) else "text"
         intent = Intent(

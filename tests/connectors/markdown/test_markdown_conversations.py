@@ -14,6 +14,7 @@ from omisync.connectors.markdown import (
     Inbox,
     NoteText,
     RegionError,
+    VaultWriteError,
     parse_inbox,
     replace_region,
 )
@@ -150,3 +151,37 @@ def test_inbox_sends_each_file_once_then_moves_it(tmp_path: Path) -> None:
     assert text.startswith("---\nomi_conversation: conv-9\nsent_to_omi: '2025-12-06T")
     assert text.endswith("---\nAna: Hi\nMe: Hello\n")
     assert [i.path for i in inbox.pending().items] == ["Omi/Inbox/idea.txt"]
+
+
+def test_sent_marks_survive_an_interrupted_move_and_broken_frontmatter(tmp_path: Path) -> None:
+    inbox_dir = tmp_path / "Omi" / "Inbox"
+    inbox_dir.mkdir(parents=True)
+    (inbox_dir / "broken.md").write_text("---\n: not yaml [\n---\nMe: Hi\nAna: Hello\n")
+    (inbox_dir / "fine.md").write_text("Buy a kayak\n")
+    (inbox_dir / "Sent").write_text("blocks the move")
+    inbox = Inbox(tmp_path, "Omi/Inbox", zone=BERLIN, clock=lambda: 1_765_000_000.0)
+    broken, fine = inbox.pending().items
+    assert broken.sent is None and fine.sent is None
+    for item, sent in (
+        (broken, SentConversation("c1", discarded=True)),
+        (fine, SentConversation("c2")),
+    ):
+        with pytest.raises(VaultWriteError, match="cannot be moved"):
+            inbox.mark_sent(item, sent)
+    assert (
+        (inbox_dir / "broken.md")
+        .read_text()
+        .endswith(
+            "Ana: Hello\n\nSent to Omi: conversation c1 (Omi discarded this conversation (it found "
+            "nothing worth keeping), so it does not show in your conversations)\n"
+        )
+    )
+    again = inbox.pending().items
+    assert [item.sent for item in again] == [
+        SentConversation("c1", discarded=True),
+        SentConversation("c2"),
+    ]
+    (inbox_dir / "Sent").unlink()
+    before = (inbox_dir / "fine.md").read_bytes()
+    assert inbox.mark_sent(again[1], SentConversation("c2")) == "Omi/Inbox/Sent/fine.md"
+    assert (tmp_path / "Omi/Inbox/Sent/fine.md").read_bytes() == before  # marks kept as they were
