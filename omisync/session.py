@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from omisync.config import Config, ConnectorSettings, OmiSettings
-from omisync.conversations import ConnectorReport, sync_conversations
+from omisync.conversations import ConnectorReport, ConversationFlows
 from omisync.omi import OmiClient, omi_rate_limits
 from omisync.omi_side import OmiSide
 from omisync.plugins import load_connector
@@ -201,9 +201,9 @@ class Session:
         return side
 
     def sync(self, name: str) -> ConnectorReport:
-        """Sync connector ``name`` with Omi once — tasks and notes, then its conversation flows
-        (:mod:`omisync.conversations`) — and return the report (item failures and listing
-        failures are in the report, not raised)."""
+        """Sync connector ``name`` with Omi once — its inbox to Omi, tasks and notes, then
+        Omi's conversations to it (:mod:`omisync.conversations`) — and return the report (item
+        failures and listing failures are in the report, not raised)."""
         settings = self.config.connectors[name]
         options = settings.sync_options(
             timezone=self.config.omi.timezone, confirm_deletes=self.confirm_deletes
@@ -222,22 +222,25 @@ class Session:
             connector=name,
             checkpoint=checkpoint,
         )
+        conversations = ConversationFlows.for_peer(
+            self.state,
+            self.client,
+            peer,
+            settings.conversations,
+            connector=name,
+            dry_run=self.dry_run,
+            checkpoint=checkpoint,
+        )
         run_id = None if self.dry_run else self._next_run_id()
         with structlog.contextvars.bound_contextvars(connector=name, run_id=run_id):
+            if conversations is not None:
+                conversations.send_inbox()
             report = runner.run(dry_run=self.dry_run)
             if report.run_id != run_id:
                 _log.warning("run_id.mismatch", logged_as=run_id, recorded_as=report.run_id)
-            conversations = sync_conversations(
-                self.state,
-                self.client,
-                peer,
-                settings.conversations,
-                connector=name,
-                dry_run=self.dry_run,
-                run_id=report.run_id,
-                checkpoint=checkpoint,
-            )
-        return ConnectorReport.combine(report, conversations)
+            if conversations is not None:
+                conversations.export()
+        return ConnectorReport.combine(report, conversations.report if conversations else None)
 
     def _next_run_id(self) -> int:
         """The id the runner's run record is about to get: this session holds the run lock, so

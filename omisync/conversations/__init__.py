@@ -10,9 +10,9 @@ The contract a connector implements (it never needs the rest):
   :class:`InboxItem` with an :class:`InboxText` or :class:`InboxTranscript` payload, and
   ``inbox_mark_sent(item, SentConversation) -> str``).
 
-The session runs both flows for a connector with :func:`sync_conversations` after its tasks
-and notes, under the connector's ``conversations: both | to_omi | from_omi | off`` setting, and
-reports them in a :class:`ConnectorReport`.
+The session runs a connector's :class:`ConversationFlows` (under its ``conversations: both |
+to_omi | from_omi | off`` setting): the inbox is sent before its tasks and notes sync, the
+export runs after them; a :class:`ConnectorReport` reports all of it.
 """
 
 from omisync.conversations.capabilities import (
@@ -25,7 +25,7 @@ from omisync.conversations.capabilities import (
     InboxTranscript,
     SentConversation,
 )
-from omisync.conversations.flows import sync_conversations
+from omisync.conversations.flows import ConversationFlows
 from omisync.conversations.records import (
     ConversationRecord,
     ConversationTask,
@@ -40,6 +40,7 @@ from omisync.conversations.report import ConnectorReport, ConversationReport
 __all__ = [
     "ConnectorReport",
     "ConversationExportTarget",
+    "ConversationFlows",
     "ConversationInbox",
     "ConversationRecord",
     "ConversationReport",
@@ -55,5 +56,4 @@ __all__ = [
     "record_from_omi",
     "record_hash",
     "summary_hash",
-    "sync_conversations",
 ]

@@ -29,11 +29,10 @@ SENT_KIND = "conversation.sent"
 class FlowContext:
     """One connector's conversation flows in one run.
 
-    ``run_id`` is the run record the journal entries point to (None: none). ``checkpoint``
-    (through :meth:`step`) is called at each durable step of an inbox send: ``"intended"``
-    (journal entry committed, the POST comes next), ``"sent"`` (Omi answered; nothing recorded
-    yet) and ``"committed"`` (the item is recorded and set aside). Tests raise from it to
-    simulate a crash.
+    ``checkpoint`` (through :meth:`step`) is called at each durable step of an inbox send:
+    ``"intended"`` (journal entry committed, the POST comes next), ``"sent"`` (Omi answered;
+    nothing recorded yet) and ``"committed"`` (the item is recorded and set aside). Tests
+    raise from it to simulate a crash.
     """
 
     state: StateDB
@@ -41,7 +40,6 @@ class FlowContext:
     connector: str
     report: ConversationReport
     dry_run: bool = False
-    run_id: int | None = None
     checkpoint: Checkpoint | None = None
 
     def step(self, name: str) -> None:

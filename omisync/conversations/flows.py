@@ -1,7 +1,8 @@
-"""Run a connector's conversation flows: its inbox → Omi, then Omi → its export target.
+"""A connector's conversation flows in one run: its inbox → Omi, and Omi → its export target.
 
-The inbox is sent first, so a conversation made from an inbox item is exported in the same
-run (and a second run in a row has nothing to do).
+The session sends the inbox *before* the task/note runner and exports *after* it: what Omi
+extracts from a sent conversation (action items, memories) then reaches the peer in the same
+run, and so does the conversation itself, so a second run in a row has nothing to do.
 """
 
 from __future__ import annotations
@@ -21,50 +22,80 @@ from omisync.state import StateDB
 from omisync.sync.options import Direction
 from omisync.sync.runner import Checkpoint
 
-__all__ = ["sync_conversations"]
+__all__ = ["ConversationFlows"]
 
 _log = structlog.get_logger("omisync.conversations")
 
 
-def sync_conversations(
-    state: StateDB,
-    client: OmiClient,
-    peer: object,
-    direction: Direction,
-    *,
-    connector: str,
-    dry_run: bool = False,
-    run_id: int | None = None,
-    checkpoint: Checkpoint | None = None,
-    schedule: ExportSchedule | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> ConversationReport | None:
-    """Run the flows ``direction`` allows and ``peer`` supports; None when there are none.
+class ConversationFlows:
+    """The flows ``direction`` allows and the peer supports; build with :meth:`for_peer`.
 
-    ``direction`` ``to_omi`` sends the peer's inbox (if it is a :class:`ConversationInbox`),
-    ``from_omi`` exports to it (if it is a :class:`ConversationExportTarget`), ``both`` does
-    both. Omi and peer failures are in the report; state DB errors and whatever
-    ``checkpoint`` raises propagate.
+    Call :meth:`send_inbox`, then :meth:`export`; both count into :attr:`report`. Omi and
+    peer failures go into the report; state DB errors and whatever ``checkpoint`` raises
+    propagate.
     """
-    sends = direction.writes_omi and isinstance(peer, ConversationInbox)
-    exports = direction.writes_peer and isinstance(peer, ConversationExportTarget)
-    if not (sends or exports):
-        return None
-    report = ConversationReport(dry_run=dry_run)
-    ctx = FlowContext(
-        state, client, connector, report, dry_run=dry_run, run_id=run_id, checkpoint=checkpoint
-    )
-    if sends:
-        assert isinstance(peer, ConversationInbox)
-        send_inbox(ctx, peer, clock=clock)
-    if exports:
-        assert isinstance(peer, ConversationExportTarget)
-        export_conversations(ctx, peer, schedule=schedule, clock=clock)
-    _log.info(
-        "conversations.synced",
-        connector=connector,
-        dry_run=dry_run,
-        errors=len(report.errors),
-        **{key: count for key, count in report.done.items() if count},
-    )
-    return report
+
+    def __init__(
+        self,
+        ctx: FlowContext,
+        *,
+        inbox: ConversationInbox | None,
+        target: ConversationExportTarget | None,
+        schedule: ExportSchedule | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.ctx = ctx
+        self.inbox = inbox
+        self.target = target
+        self.schedule = schedule
+        self.clock = clock
+
+    @classmethod
+    def for_peer(
+        cls,
+        state: StateDB,
+        client: OmiClient,
+        peer: object,
+        direction: Direction,
+        *,
+        connector: str,
+        dry_run: bool = False,
+        checkpoint: Checkpoint | None = None,
+        schedule: ExportSchedule | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> ConversationFlows | None:
+        """The flows of connector ``connector`` (its side is ``peer``), or None when there
+        are none: ``to_omi`` sends the inbox of a :class:`ConversationInbox`, ``from_omi``
+        exports to a :class:`ConversationExportTarget`, ``both`` does both."""
+        inbox = peer if direction.writes_omi and isinstance(peer, ConversationInbox) else None
+        target = (
+            peer if direction.writes_peer and isinstance(peer, ConversationExportTarget) else None
+        )
+        if inbox is None and target is None:
+            return None
+        report = ConversationReport(dry_run=dry_run)
+        ctx = FlowContext(state, client, connector, report, dry_run=dry_run, checkpoint=checkpoint)
+        return cls(ctx, inbox=inbox, target=target, schedule=schedule, clock=clock)
+
+    @property
+    def report(self) -> ConversationReport:
+        """What the flows did so far."""
+        return self.ctx.report
+
+    def send_inbox(self) -> None:
+        """Send the peer's inbox to Omi (when that flow runs)."""
+        if self.inbox is not None:
+            send_inbox(self.ctx, self.inbox, clock=self.clock)
+
+    def export(self) -> None:
+        """Export Omi's new and changed conversations to the peer (when that flow runs),
+        then log what the flows did."""
+        if self.target is not None:
+            export_conversations(self.ctx, self.target, schedule=self.schedule, clock=self.clock)
+        report = self.report
+        _log.info(
+            "conversations.synced",
+            dry_run=report.dry_run,
+            errors=len(report.errors),
+            **{key: count for key, count in report.done.items() if count},
+        )

@@ -188,7 +188,7 @@ class _InboxSend:
             payload={"path": item.path, "form": form, "started_at": started.isoformat()},
             stamp=item.key,
         )
-        [entry_id] = self.ctx.state.journal.intend([intent], run_id=self.ctx.run_id)
+        [entry_id] = self.ctx.state.journal.intend([intent])
         self.ctx.step("intended")
         sent = self._post(entry_id, item, started)
         if sent is not None:

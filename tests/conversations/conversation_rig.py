@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from omisync.connectors.markdown import MarkdownOptions, MarkdownSide
-from omisync.conversations import ConversationReport, sync_conversations
+from omisync.conversations import ConversationFlows, ConversationReport
 from omisync.conversations.export import ExportSchedule
 from omisync.emulator import RunningEmulator
 from omisync.omi import OmiClient, RetryPolicy
@@ -114,8 +114,8 @@ class Rig:
         now: datetime | None = None,
         client: OmiClient | None = None,
     ) -> ConversationReport:
-        """One cycle of the flows; the report (never None here: the vault has both)."""
-        report = sync_conversations(
+        """One cycle of the flows (the inbox, then the export); the report."""
+        flows = ConversationFlows.for_peer(
             self.state,
             client or self.client,
             self.side(),
@@ -126,8 +126,10 @@ class Rig:
             schedule=ExportSchedule(overlap=timedelta(days=2), sweep_every=timedelta(hours=12)),
             clock=(lambda: now) if now is not None else (lambda: datetime.now(UTC)),
         )
-        assert report is not None
-        return report
+        assert flows is not None  # the vault has an inbox and accepts exports
+        flows.send_inbox()
+        flows.export()
+        return flows.report
 
     # --- the vault ------------------------------------------------------------------------
 

@@ -156,7 +156,7 @@ def test_every_kind_moves_both_ways_and_a_second_run_writes_nothing(
     vault.write(
         "Omi/Inbox/call.md",
         "Ana: The garden fence needs new posts before winter.\n"
-        "Me: I can order cedar posts from the timber yard.\n",
+        "Me: I need to order cedar posts from the timber yard.\n",
     )
     out = vault.run()
     assert "vault · conversations: 2 exported to vault, 1 sent to Omi" in out
@@ -174,6 +174,8 @@ def test_every_kind_moves_both_ways_and_a_second_run_writes_nothing(
     assert len(made) == 1
 
     assert ANCHOR_MARK in vault.line_with("Omi/Tasks.md", "Call the bank")
+    # What Omi made of the inbox transcript reached the vault in the same run.
+    assert ANCHOR_MARK in vault.line_with("Omi/Tasks.md", "Order cedar posts from the timber yard")
     assert ANCHOR_MARK in vault.line_with("Journal.md", "Buy milk")
     assert vault.read("Journal.md").splitlines()[1] == "- [ ] A private task"
     memories = [p.read_text() for p in (vault.root / "Omi/Memories").glob("*.md")]
