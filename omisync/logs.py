@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Protocol, TextIO
 
@@ -90,36 +90,32 @@ class Redactor:
 class LiveLine(Protocol):
     """A status line kept at the bottom of the terminal (see :mod:`omisync.progress`).
 
-    The log handler clears it before writing a log line and redraws it afterwards, so log lines
-    and the status line never overwrite each other.
+    The log handler writes each log line inside :meth:`suspended`, so log lines and the status
+    line never overwrite each other.
     """
 
-    def clear(self) -> None:
-        """Erase the line from the terminal (the cursor ends at the start of the line)."""
-        ...
-
-    def redraw(self) -> None:
-        """Write the line again after something else was printed."""
+    def suspended(self) -> AbstractContextManager[None]:
+        """Erase the line, let the block print, then draw the line again; nothing else may
+        draw it meanwhile."""
         ...
 
 
-class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+class _Handler(logging.StreamHandler[TextIO]):
     """Writes formatted records to a stream, stepping around the live status line if any."""
 
-    live: LiveLine | None = None
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.live: LiveLine | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         live = self.live
         if live is None:
             super().emit(record)
             return
-        with _terminal_lock:
-            live.clear()
+        with live.suspended():
             super().emit(record)
-            live.redraw()
 
 
-_terminal_lock = threading.RLock()
 _handler: _Handler | None = None
 
 

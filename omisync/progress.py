@@ -17,8 +17,8 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -59,14 +59,6 @@ class ProgressLine:
             self._text = text if len(text) <= limit else text[: limit - 1] + "…"
             self.redraw()
 
-    def clear(self) -> None:
-        """Erase the line (the text is kept for :meth:`redraw`)."""
-        with self._lock:
-            if self._shown:
-                self.stream.write(_ERASE)
-                self.stream.flush()
-                self._shown = False
-
     def redraw(self) -> None:
         """Draw the current text again (nothing when it is empty)."""
         with self._lock:
@@ -76,11 +68,27 @@ class ProgressLine:
             self.stream.flush()
             self._shown = True
 
+    @contextmanager
+    def suspended(self) -> Iterator[None]:
+        """Erase the line while the block prints something else, then draw it again."""
+        with self._lock:
+            self._erase()
+            try:
+                yield
+            finally:
+                self.redraw()
+
     def close(self) -> None:
         """Erase the line and forget its text."""
         with self._lock:
-            self.clear()
+            self._erase()
             self._text = ""
+
+    def _erase(self) -> None:
+        if self._shown:
+            self.stream.write(_ERASE)
+            self.stream.flush()
+            self._shown = False
 
 
 @dataclass

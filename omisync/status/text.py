@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from omisync.ratelimit import format_duration
 from omisync.status.model import (
@@ -19,6 +20,8 @@ from omisync.status.model import (
 )
 
 __all__ = ["render_text"]
+
+_Item = TypeVar("_Item")
 
 _VERBS = ("created", "updated", "deleted", "completed")
 _OTHER_COUNTS = {
@@ -131,7 +134,9 @@ def _counts(run: LastRun, peer: str) -> list[str]:
     return [f"{kind}s: {', '.join(parts)}" for kind, parts in by_kind.items()]
 
 
-def _section(title: str, items: list[Any], line: Any, peer: str) -> list[str]:
+def _section(
+    title: str, items: Sequence[_Item], line: Callable[[_Item, str], str], peer: str
+) -> list[str]:
     if not items:
         return []
     return [f"  {title} ({len(items)}):", *(f"    {line(item, peer)}" for item in items)]
