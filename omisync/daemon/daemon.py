@@ -190,6 +190,12 @@ class Daemon:
         return _Generation(config, tuple(names))
 
     def _activate(self, generation: _Generation) -> None:
+        if not generation.names:
+            _log.warning(
+                "daemon.idle",
+                reason="no connector is enabled",
+                action="add one to the config and send SIGHUP (systemctl reload omisync)",
+            )
         self.board.track(generation.names)
         self._schedule.apply(
             {name: generation.config.connectors[name].interval for name in generation.names}

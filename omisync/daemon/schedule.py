@@ -53,7 +53,7 @@ def _quiet_coalescing(logger: logging.Logger) -> None:
 
 def jitter_for(interval: timedelta) -> float:
     """Seconds of random jitter for a job repeating every ``interval``."""
-    return min(interval / 10, MAX_JITTER).total_seconds()
+    return min(interval.total_seconds() / 10, MAX_JITTER.total_seconds())
 
 
 class Schedule:

@@ -1,0 +1,92 @@
+"""A failing connector backs off exponentially and never stops a healthy one."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from daemon_helpers import (
+    DaemonProcess,
+    omi_task_texts,
+    vault_connector,
+    write_config,
+    write_tasks,
+)
+
+from omisync.emulator import RunningEmulator
+
+
+def install_crashing_plugin(folder: Path) -> Path:
+    """A third-party connector package, registered as type ``crashing`` through the
+    ``omisync.connectors`` entry points, whose side cannot be built; return its folder (for
+    PYTHONPATH)."""
+    folder.mkdir()
+    (folder / "omisync_crashing.py").write_text(
+        textwrap.dedent(
+            """\
+            from pydantic import BaseModel, ConfigDict
+
+
+            class Options(BaseModel):
+                model_config = ConfigDict(extra="forbid")
+
+
+            class CrashingSide:
+                options_model = Options
+
+                @classmethod
+                def from_settings(cls, name, options, *, zone, dry_run):
+                    raise RuntimeError("the crashing plugin cannot start")
+            """
+        ),
+        encoding="utf-8",
+    )
+    info = folder / "omisync_crashing-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: omisync-crashing\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        "[omisync.connectors]\ncrashing = omisync_crashing:CrashingSide\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_failing_connectors_back_off_while_a_healthy_one_keeps_syncing(
+    omi_emulator: RunningEmulator,
+    tmp_path: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    healthy = tmp_path / "healthy"
+    write_tasks(healthy, ["First healthy task"])
+    connectors = {
+        # A listing failure: the vault folder is gone.
+        "missing": {"type": "markdown", "path": str(tmp_path / "gone"), "interval": "1s"},
+        # An exception: the plugin raises.
+        "crashing": {"type": "crashing", "interval": "1s"},
+        "healthy": vault_connector(healthy),
+    }
+    config = write_config(tmp_path / "config.yaml", omi_emulator, connectors)
+    plugins = install_crashing_plugin(tmp_path / "plugins")
+    daemon = start_daemon(config, env={"PYTHONPATH": str(plugins)})
+
+    crashes = daemon.wait_for("cycle.failed", count=2, connector="crashing")
+    # 1 s interval: retried after 2 s, then 4 s, 8 s ...
+    assert [event["retry_in"] for event in crashes[:2]] == [2.0, 4.0]
+    assert [event["failures"] for event in crashes[:2]] == [1, 2]
+    assert crashes[0]["error"] == "RuntimeError: the crashing plugin cannot start"
+    [crashed] = daemon.events("cycle.crashed", connector="crashing")[:1]
+    assert "Traceback" in crashed["exception"]  # an unexpected error keeps its traceback
+
+    missing = daemon.events("cycle.failed", connector="missing")
+    assert missing[0]["retry_in"] == 2.0
+    assert str(tmp_path / "gone") in missing[0]["error"]
+
+    # Meanwhile the healthy connector ran every second and still syncs new work.
+    assert len(daemon.events("cycle.synced", connector="healthy")) >= 2
+    write_tasks(healthy, ["First healthy task", "Written while others fail"])
+    daemon.wait_until(
+        lambda: "Written while others fail" in omi_task_texts(omi_emulator), "healthy sync"
+    )
+    assert daemon.stop() == 0
