@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from omisync.cli.exit_codes import ExitCode
+from omisync.cli.graceful_stop import GracefulStop, StopRequested
 from omisync.cli.render import summarise
 from omisync.config import Config, ConfigError, load_config
 from omisync.daemon import Daemon
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     reports: list[SyncReport] = []
     scrub = Redactor(secrets).scrub
     progress = SyncProgress.for_terminal(sys.stderr, quiet=args.quiet)
+    stop = GracefulStop()
     try:
         session = Session(
             config,
@@ -97,15 +99,23 @@ def run(args: argparse.Namespace) -> int:
             confirm_deletes=args.confirm_deletes,
             lock_timeout=args.wait_lock,
             progress=progress,
+            checkpoint=stop.checkpoint,
         )
         names = session.connector_names(args.connector)  # before the state DB is touched
-        with session:
+        with stop.installed(), session:
             for name in names:
+                if stop.requested:  # between two connectors: nothing is in flight
+                    raise StopRequested
                 report = session.sync(name)
                 reports.append(report)
                 if progress is not None:
                     progress.clear()
                 print(scrub(report.describe() if args.dry_run else "\n".join(summarise(report))))
+    except StopRequested:
+        return fail(
+            "stopped after the batch in flight; the next run carries on from there",
+            ExitCode.INTERRUPTED,
+        )
     except UnknownConnectorNameError as error:
         return fail(str(error), ExitCode.USAGE)
     except (UnknownConnectorError, BrokenConnectorError, ConfigError) as error:
