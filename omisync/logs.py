@@ -125,15 +125,16 @@ def live_line(line: LiveLine) -> Iterator[None]:
 
     Without :func:`configure_logging` first, this only yields.
     """
-    handler = _handler
-    if handler is None:
-        yield
-        return
-    handler.live = line
+    _attach(line)
     try:
         yield
     finally:
-        handler.live = None
+        _attach(None)
+
+
+def _attach(line: LiveLine | None) -> None:
+    if _handler is not None:
+        _handler.live = line
 
 
 def wants_json(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
@@ -141,10 +142,7 @@ def wants_json(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
     not a terminal (a pipe, a file): machines read those, so they get one JSON object a line."""
     if environ.get("JOURNAL_STREAM") or environ.get("INVOCATION_ID"):
         return True
-    try:
-        return not stream.isatty()
-    except (AttributeError, ValueError):
-        return True
+    return not _is_tty(stream)
 
 
 def level_for(verbosity: int) -> int:
@@ -213,8 +211,9 @@ def configure_logging(
     )
     handler = _Handler(out)
     handler.setFormatter(formatter)
+    handler.live = _handler.live if _handler is not None else None
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h is _handler or isinstance(h, _Handler)]:
+    for old in [h for h in root.handlers if isinstance(h, _Handler)]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
@@ -232,6 +231,7 @@ def configure_logging(
 
 
 def _is_tty(stream: TextIO) -> bool:
+    """True when ``stream`` is a terminal (False for a closed or file-less stream)."""
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
