@@ -4,26 +4,7 @@ from __future__ import annotations
 
 from omisync.conversations import ConnectorReport, ConversationReport
 from omisync.sync.report import SyncReport
-
-_VERBS = {
-    "created": "created",
-    "updated": "updated",
-    "deleted": "deleted",
-    "completed": "completed",
-}
-
-
-def _phrase(key: str, count: int, peer: str) -> str:
-    verb, _, target = key.partition("_")
-    if verb in _VERBS and target in ("omi", "peer"):
-        where = "Omi" if target == "omi" else peer
-        return f"{count} {_VERBS[verb]} in {where}"
-    labels = {
-        "linked": "linked",
-        "reconciled": "recovered from an interrupted run",
-        "failed": "failed (retried next run)",
-    }
-    return f"{count} {labels.get(key, key)}"
+from omisync.wording import count_phrase
 
 
 def summarise(report: SyncReport) -> list[str]:
@@ -32,7 +13,7 @@ def summarise(report: SyncReport) -> list[str]:
     lines: list[str] = []
     for kind in report.kinds:
         parts = [
-            _phrase(key, count, report.connector)
+            count_phrase(key, count, report.connector)
             for key, count in sorted(kind.done.items())
             if count
         ]

@@ -44,7 +44,7 @@ def status(args: argparse.Namespace) -> int:
     try:
         # Connector options are not checked: status must work even when a plugin is broken
         # (`omisync config check` checks them).
-        config = load_config(args.config, known_types=connector_types)
+        config = load_config(args.config, known_types=connector_types, secrets=False)
         report = collect_status(config)
     except (ConfigError, StateError) as error:
         print(f"omisync: {error}", file=sys.stderr)

@@ -42,12 +42,14 @@ def load_config(
     env: Mapping[str, str] = os.environ,
     options_schema: OptionsSchema | None = None,
     known_types: Callable[[], list[str]] | None = None,
+    secrets: bool = True,
 ) -> Config:
     """Load and validate the config at ``path`` (found with :func:`find_config_path`), plus the
     connector files in the ``connectors.d/`` folder beside it.
 
     ``options_schema`` checks each connector's own options; ``known_types`` lists the connector
-    types for "did you mean" hints. Returns the validated :class:`Config`. Raises
+    types for "did you mean" hints. ``secrets=False`` leaves every secret unread (None), for
+    commands that need no credentials. Returns the validated :class:`Config`. Raises
     :class:`ConfigError` listing every problem, each with its file, line and key.
     """
     file = find_config_path(path, env)
@@ -61,7 +63,7 @@ def load_config(
             ]
         )
     data, source, problems = _read_all(file)
-    resolver = Resolver(source, env, file.parent)
+    resolver = Resolver(source, env, file.parent, secrets=secrets)
     data = resolver.resolve(data)
     problems.extend(resolver.problems)
     config: Config | None = None

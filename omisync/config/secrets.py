@@ -25,13 +25,17 @@ class Resolver:
     """Walks raw config data, replacing references; collects problems instead of raising.
 
     ``env`` is the environment to read (``os.environ`` by default); ``base_dir`` anchors
-    relative ``*_file`` paths (the directory of the config file).
+    relative ``*_file`` paths (the directory of the config file). With ``secrets=False`` the
+    secret keys are left out unread (for commands that need no credentials, like ``status``).
     """
 
-    def __init__(self, source: SourceMap, env: Mapping[str, str], base_dir: Path) -> None:
+    def __init__(
+        self, source: SourceMap, env: Mapping[str, str], base_dir: Path, *, secrets: bool = True
+    ) -> None:
         self.source = source
         self.env = env
         self.base_dir = base_dir
+        self.read_secrets = secrets
         self.problems: list[ConfigProblem] = []
         self.secret_values: set[str] = set()
 
@@ -53,6 +57,8 @@ class Resolver:
         for key, value in data.items():
             child = (*path, str(key))
             secret_key = str(key).removesuffix("_file")
+            if not self.read_secrets and secret_key in SECRET_KEYS:
+                continue
             if str(key).endswith("_file") and secret_key in SECRET_KEYS:
                 if secret_key in data:
                     self._problem(child, f"give either {secret_key} or {key}, not both")

@@ -226,6 +226,9 @@ def run_emulator(
             ws="none",
             http=tracking_protocol(state.connections),
             timeout_graceful_shutdown=2,
+            # Keep uvicorn's loggers in the process's own logging setup (omisync.logs)
+            # instead of installing handlers of its own.
+            log_config=None,
         )
     )
     thread = threading.Thread(

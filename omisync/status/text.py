@@ -18,19 +18,11 @@ from omisync.status.model import (
     RefusedItem,
     StatusReport,
 )
+from omisync.wording import count_phrase
 
 __all__ = ["render_text"]
 
 _Item = TypeVar("_Item")
-
-_VERBS = ("created", "updated", "deleted", "completed")
-_OTHER_COUNTS = {
-    "linked": "linked",
-    "reconciled": "recovered from an interrupted run",
-    "failed": "failed",
-    "conflicts": "conflict(s)",
-    "refused": "refused",
-}
 
 
 def render_text(report: StatusReport, zone: tzinfo) -> str:
@@ -123,12 +115,7 @@ def _counts(run: LastRun, peer: str) -> list[str]:
     by_kind: dict[str, list[str]] = defaultdict(list)
     for key, count in sorted(run.counts.items()):
         kind, _, what = key.partition(".")
-        verb, _, target = what.partition("_")
-        if verb in _VERBS and target in ("omi", "peer"):
-            where = "Omi" if target == "omi" else peer
-            by_kind[kind].append(f"{count} {verb} in {where}")
-        else:
-            by_kind[kind].append(f"{count} {_OTHER_COUNTS.get(what, what)}")
+        by_kind[kind].append(count_phrase(what, count, peer))
     if not by_kind:
         return ["nothing to write: in sync"]
     return [f"{kind}s: {', '.join(parts)}" for kind, parts in by_kind.items()]

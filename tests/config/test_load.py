@@ -211,3 +211,11 @@ def test_connector_sync_options_reach_the_engine(tmp_path: Path) -> None:
     assert options.tasks.conflict.value == "newest"
     assert options.max_delete.count == 3 and options.max_delete.percent == 50.0
     assert options.timezone == "Europe/Berlin"
+
+
+def test_secrets_can_be_left_unread_for_commands_that_need_none(tmp_path: Path) -> None:
+    file = write(tmp_path, "omi:\n  api_key: ${OMI_API_KEY}\n  admin_token_file: /nope\n")
+    assert len(problems_of(file)) == 2
+    config = load_config(file, env={}, secrets=False)
+    assert config.omi.api_key is None
+    assert config.secret_values == frozenset()
