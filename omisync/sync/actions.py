@@ -8,6 +8,7 @@ returned becomes that side's base, and the other side's current projection becom
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,23 @@ class Create:
     source_id: str
     fields: Projection
     replaces: Link | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """Return the JSON-able journal payload this create can be rebuilt from."""
+        return {
+            "target": self.target.value,
+            "source_id": self.source_id,
+            "fields": self.fields,
+            "replaces": self.replaces.link_id if self.replaces is not None else None,
+        }
+
+    @classmethod
+    def from_payload(cls, link_id: str, payload: Mapping[str, Any]) -> Create:
+        """Rebuild a create from its journal payload (``replaces`` is not restored).
+
+        Raises ``KeyError`` or ``ValueError`` when the payload is not one :meth:`payload` wrote.
+        """
+        return cls(link_id, Role(payload["target"]), str(payload["source_id"]), payload["fields"])
 
     def link_after(self, written: Written, *, connector: str, kind: Kind) -> Link:
         """Return the link that records this create once ``target`` answered ``written``."""

@@ -27,6 +27,7 @@ from omisync.sync import (
     Outcome,
     Presence,
     Projection,
+    SideError,
     Snapshot,
     Written,
     note_projection,
@@ -107,8 +108,8 @@ def omi_like_hold(kind: Kind, fields: Projection, zone: ZoneInfo) -> Projection:
     return {**fields, "due": due_from_instant(instant, zone).to_json()}
 
 
-def _floating_to_date(kind: Kind, fields: Projection, zone: ZoneInfo) -> Projection:
-    """A peer that keeps only the calendar day of a due (like a date-only vault)."""
+def date_only_hold(kind: Kind, fields: Projection, zone: ZoneInfo) -> Projection:
+    """What a peer that keeps only the calendar day of a due holds (lossy)."""
     if kind is not Kind.TASK or fields.get("due") is None:
         return dict(fields)
     due = Due.parse(fields["due"])
@@ -117,7 +118,12 @@ def _floating_to_date(kind: Kind, fields: Projection, zone: ZoneInfo) -> Project
     return {**fields, "due": Due.on_date(due.day(zone)).to_json()}
 
 
-PEER_DATE_ONLY = _floating_to_date
+_CLOCK = itertools.count(1)
+
+
+def tick() -> datetime:
+    """A clock shared by every fake side, so their modification times compare."""
+    return datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=next(_CLOCK))
 
 
 @dataclass
@@ -130,7 +136,7 @@ class MemorySide:
     batch: int = 3
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     hold: Callable[[Kind, Projection, ZoneInfo], Projection] | None = None
-    content_ids: bool = False
+    stores_stamps: bool = True
     items: dict[Kind, dict[str, Projection]] = field(
         default_factory=lambda: {Kind.TASK: {}, Kind.NOTE: {}}
     )
@@ -141,32 +147,24 @@ class MemorySide:
     fail_ids: set[str] = field(default_factory=set)
     listing: str = "complete"  # complete | incomplete | fail
     crash: Callable[[str, CrashPoint], None] | None = None
+    call_error: SideError | None = None
     write_calls: int = 0
+    delete_requests: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _clock: datetime = field(default_factory=lambda: datetime(2025, 1, 1, tzinfo=UTC))
 
     # --- test-side mutations (a user editing the app) -------------------------------------
 
-    def tick(self) -> datetime:
-        self._clock += timedelta(seconds=1)
-        return self._clock
-
     def user_put(self, kind: Kind, item_id: str | None, fields: Projection) -> str:
-        """Create or replace an item as the user would; return its id."""
-        item_id = item_id or self._new_id(fields)
-        self.items[kind][item_id] = fields
-        self.modified[item_id] = self.tick()
+        """Create or replace an item as the user would (stored as the side holds it)."""
+        item_id = item_id or f"{self.id_prefix}{next(self._ids)}"
+        self.items[kind][item_id] = self._stored(kind, fields)
+        self.modified[item_id] = tick()
         self.gone.discard(item_id)
         return item_id
 
     def user_delete(self, kind: Kind, item_id: str) -> None:
         del self.items[kind][item_id]
         self.gone.add(item_id)
-
-    def _new_id(self, fields: Projection) -> str:
-        if self.content_ids:
-            return f"{self.id_prefix}{abs(hash(fields['text'])) % 10**8}"
-        return f"{self.id_prefix}{next(self._ids)}"
 
     # --- the Side protocol ----------------------------------------------------------------
 
@@ -194,6 +192,8 @@ class MemorySide:
 
     def _write(self, what: str, apply: Callable[[], list[Outcome]]) -> list[Outcome]:
         self.write_calls += 1
+        if self.call_error is not None:
+            raise self.call_error
         if self.crash:
             self.crash(f"{self.name}.{what}", "before")
         outcomes = apply()
@@ -211,13 +211,10 @@ class MemorySide:
                 if self.max_text_length is not None and len(text) > self.max_text_length:
                     outcomes.append(Failed(None, ItemRejectedError("text too long")))
                     continue
-                if text in self.fail_ids:
-                    outcomes.append(Failed(None, ItemRejectedError("rejected (injected)")))
-                    continue
-                item_id = self._new_id(draft.fields)
+                item_id = f"{self.id_prefix}{next(self._ids)}"
                 held = self._stored(kind, draft.fields)
                 self.items[kind][item_id] = held
-                self.modified[item_id] = self.tick()
+                self.modified[item_id] = tick()
                 self.stamps[item_id] = draft.stamp
                 self.gone.discard(item_id)
                 outcomes.append(Written(item_id, held))
@@ -246,7 +243,7 @@ class MemorySide:
                     continue
                 held = self._stored(kind, {**self.items[kind][change.item_id], **change.fields})
                 self.items[kind][change.item_id] = held
-                self.modified[change.item_id] = self.tick()
+                self.modified[change.item_id] = tick()
                 outcomes.append(Written(change.item_id, held))
             return outcomes
 
@@ -258,6 +255,7 @@ class MemorySide:
         def apply() -> list[Outcome]:
             outcomes: list[Outcome] = []
             for item_id in item_ids:
+                self.delete_requests += 1
                 if item_id in self.gone:
                     outcomes.append(Written(item_id, None))
                     continue
@@ -270,7 +268,7 @@ class MemorySide:
                 else:
                     held = {**self.items[kind][item_id], "done": True}
                     self.items[kind][item_id] = held
-                    self.modified[item_id] = self.tick()
+                    self.modified[item_id] = tick()
                     outcomes.append(Written(item_id, held))
             return outcomes
 
@@ -288,10 +286,15 @@ class MemorySide:
         return answer
 
     def find_created(self, kind: Kind, drafts: Sequence[Draft]) -> dict[str, Written]:
+        """By stamp, or (``stores_stamps=False``, like Omi) by text."""
         by_stamp = {stamp: item_id for item_id, stamp in self.stamps.items()}
         found = {}
         for draft in drafts:
-            item_id = by_stamp.get(draft.stamp)
+            if self.stores_stamps:
+                item_id = by_stamp.get(draft.stamp)
+            else:
+                texts = (i for i, p in self.items[kind].items() if p["text"] == draft.fields["text"])
+                item_id = next(texts, None)
             if item_id is not None and item_id in self.items[kind]:
                 found[draft.stamp] = Written(item_id, self.items[kind][item_id])
         return found

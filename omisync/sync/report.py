@@ -1,0 +1,78 @@
+"""What a sync did: per kind, the plan, the writes made, and what went wrong."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from omisync.sync.actions import Plan
+from omisync.sync.links import Kind
+
+__all__ = ["KindReport", "SyncReport"]
+
+
+@dataclass
+class KindReport:
+    """The sync of one kind with one connector.
+
+    ``plan`` is ``None`` when the kind could not be planned (a listing failed: see
+    ``errors``). ``done`` counts what was written and reconciled, e.g. ``created_omi``,
+    ``updated_peer``, ``deleted_peer``, ``completed_omi``, ``reconciled``, ``failed``.
+    ``errors`` are messages for the user (never secrets).
+    """
+
+    kind: Kind
+    plan: Plan | None = None
+    done: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        """How many item writes succeeded."""
+        return sum(
+            count
+            for key, count in self.done.items()
+            if key.split("_")[0] in ("created", "updated", "deleted", "completed")
+        )
+
+
+@dataclass
+class SyncReport:
+    """One run of one connector: a :class:`KindReport` per kind, and the run record's id."""
+
+    connector: str
+    run_id: int | None
+    kinds: list[KindReport] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error of every kind."""
+        return [f"{report.kind}s: {error}" for report in self.kinds for error in report.errors]
+
+    @property
+    def refused(self) -> int:
+        """How many items were refused (too long, no text, held-back deletions)."""
+        return sum(len(report.plan.refusals) for report in self.kinds if report.plan)
+
+    @property
+    def conflicts(self) -> int:
+        """How many field conflicts were found (settled by policy or parked)."""
+        return sum(len(report.plan.conflicts) for report in self.kinds if report.plan)
+
+    def counts(self) -> dict[str, int]:
+        """Return the run's numbers for the run record, e.g. ``{"task.created_omi": 2}``."""
+        tally: Counter[str] = Counter()
+        for report in self.kinds:
+            for key, count in report.done.items():
+                tally[f"{report.kind}.{key}"] += count
+            if report.plan:
+                tally[f"{report.kind}.conflicts"] += len(report.plan.conflicts)
+                tally[f"{report.kind}.refused"] += len(report.plan.refusals)
+        return {key: value for key, value in sorted(tally.items()) if value}
+
+    def describe(self) -> str:
+        """Return the plans in words, then the errors (what ``--dry-run`` and logs show)."""
+        lines = [report.plan.describe() for report in self.kinds if report.plan]
+        lines.extend(f"error: {error}" for error in self.errors)
+        return "\n".join(lines) if lines else f"{self.connector}: nothing to sync"

@@ -1,0 +1,251 @@
+"""The runner against a real (in-memory) state DB and honest in-memory sides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from engine_fakes import CONNECTOR, Crash, MemorySide, note, omi_like_hold, task
+
+from omisync.state import JournalStatus, RunOutcome, StateDB
+from omisync.sync import (
+    DeletePolicy,
+    KindOptions,
+    LinkState,
+    MaxDelete,
+    SyncOptions,
+    TransientError,
+)
+from omisync.sync.links import Kind
+from omisync.sync.runner import Runner
+
+
+@pytest.fixture
+def state() -> Iterator[StateDB]:
+    with StateDB.in_memory() as db:
+        yield db
+
+
+@pytest.fixture
+def omi() -> MemorySide:
+    return MemorySide("omi", "o", max_text_length=500, batch=2, hold=omi_like_hold, stores_stamps=False)
+
+
+@pytest.fixture
+def peer() -> MemorySide:
+    return MemorySide(CONNECTOR, "p", batch=3)
+
+
+def runner(
+    state: StateDB, omi: MemorySide, peer: MemorySide, crash_at: str | None = None, **kind: object
+) -> Runner:
+    options = SyncOptions(
+        tasks=KindOptions(**kind),  # type: ignore[arg-type]
+        notes=KindOptions(**kind),  # type: ignore[arg-type]
+        timezone="Europe/Berlin",
+    )
+
+    def checkpoint(step: str) -> None:
+        if step == crash_at:
+            raise Crash(step)
+
+    return Runner(state, omi, peer, options, connector=CONNECTOR, checkpoint=checkpoint)
+
+
+def writes(*sides: MemorySide) -> int:
+    return sum(side.write_calls for side in sides)
+
+
+def test_first_sync_copies_both_ways_and_a_second_sync_writes_nothing(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    omi.user_put(Kind.TASK, None, task("From Omi", due="2025-03-01"))
+    peer.user_put(Kind.TASK, None, task("From the vault", due="2025-03-01T09:30:00"))
+    peer.user_put(Kind.NOTE, None, note("Likes tea", tags=["food"]))
+    report = runner(state, omi, peer).run()
+    assert report.errors == []
+    assert [r.done["created_omi"] + r.done["created_peer"] for r in report.kinds] == [2, 1]
+    assert sorted(p["text"] for p in peer.items[Kind.TASK].values()) == ["From Omi", "From the vault"]
+    # Omi holds the floating 09:30 as a UTC instant; the vault keeps its own form.
+    assert {p["due"] for p in omi.items[Kind.TASK].values()} == {"2025-03-01", "2025-03-01T08:30:00Z"}
+    assert state.runs.last(CONNECTOR).outcome is RunOutcome.OK  # type: ignore[union-attr]
+    before = writes(omi, peer)
+    again = runner(state, omi, peer).run()
+    assert writes(omi, peer) == before and again.counts() == {}
+
+
+def test_an_edit_flows_to_the_other_side_and_only_its_field_is_sent(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    item = peer.user_put(Kind.TASK, None, task("Call mum", due="2025-03-01"))
+    runner(state, omi, peer).run()
+    peer.user_put(Kind.TASK, item, task("Call mum", done=True, due="2025-03-01"))
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert report.kinds[0].done["updated_omi"] == 1
+    assert [p["done"] for p in omi.items[Kind.TASK].values()] == [True]
+
+
+def test_creates_go_in_batches_of_the_side_size(state: StateDB, omi: MemorySide, peer: MemorySide) -> None:
+    for number in range(5):
+        peer.user_put(Kind.TASK, None, task(f"Task {number}"))
+    runner(state, omi, peer).run([Kind.TASK])
+    assert omi.write_calls == 3  # 2 + 2 + 1
+    assert len(state.links.load(CONNECTOR, Kind.TASK)) == 5
+
+
+def test_one_failing_item_is_recorded_and_retried_without_stopping_the_rest(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    ids = [peer.user_put(Kind.TASK, None, task(f"Task {n}")) for n in range(3)]
+    runner(state, omi, peer).run([Kind.TASK])
+    links = state.links.load(CONNECTOR, Kind.TASK)
+    refused = next(link.omi_id for link in links.values() if link.peer_id == ids[0])
+    omi.fail_ids.add(refused)  # type: ignore[arg-type]
+    for item_id in ids:
+        peer.user_put(Kind.TASK, item_id, {**peer.items[Kind.TASK][item_id], "done": True})
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert report.kinds[0].done["updated_omi"] == 2 and report.kinds[0].done["failed"] == 1
+    assert "rejected (injected)" in report.errors[0]
+    assert state.runs.last(CONNECTOR).outcome is RunOutcome.PARTIAL  # type: ignore[union-attr]
+    omi.fail_ids.clear()
+    retried = runner(state, omi, peer).run([Kind.TASK])
+    assert retried.kinds[0].done["updated_omi"] == 1 and retried.errors == []
+    assert all(p["done"] for p in omi.items[Kind.TASK].values())
+
+
+@pytest.mark.parametrize("stores_stamps", [True, False], ids=["by-stamp", "by-content"])
+def test_a_create_interrupted_after_the_remote_write_is_linked_not_repeated(
+    state: StateDB, peer: MemorySide, stores_stamps: bool
+) -> None:
+    omi = MemorySide("omi", "o", batch=2, stores_stamps=stores_stamps)
+    peer.user_put(Kind.TASK, None, task("Buy milk"))
+    with pytest.raises(Crash):
+        runner(state, omi, peer, crash_at="committing").run([Kind.TASK])
+    assert len(omi.items[Kind.TASK]) == 1 and state.links.load(CONNECTOR, Kind.TASK) == {}
+    assert state.runs.last(CONNECTOR).outcome is RunOutcome.INTERRUPTED  # type: ignore[union-attr]
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert report.kinds[0].done["reconciled"] == 1 and omi.write_calls == 1
+    assert len(omi.items[Kind.TASK]) == 1 and len(state.links.load(CONNECTOR, Kind.TASK)) == 1
+    assert [e.status for e in state.journal.entries(CONNECTOR)] == [JournalStatus.DONE]
+
+
+def test_a_create_interrupted_before_the_remote_write_is_made_once_next_run(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    peer.user_put(Kind.TASK, None, task("Buy milk"))
+    with pytest.raises(Crash):
+        runner(state, omi, peer, crash_at="intended").run([Kind.TASK])
+    assert omi.items[Kind.TASK] == {}
+    runner(state, omi, peer).run([Kind.TASK])
+    assert len(omi.items[Kind.TASK]) == 1
+    statuses = [e.status for e in state.journal.entries(CONNECTOR)]
+    assert statuses == [JournalStatus.FAILED, JournalStatus.DONE]
+
+
+def test_a_whole_failed_call_keeps_its_entries_pending_for_reconciliation(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    peer.user_put(Kind.TASK, None, task("Buy milk"))
+    omi.call_error = TransientError("503 from the server", side="omi")
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert "503 from the server" in report.errors[0]
+    assert [e.status for e in state.journal.pending(CONNECTOR)] == [JournalStatus.PENDING]
+    omi.call_error = None
+    runner(state, omi, peer).run([Kind.TASK])
+    assert len(omi.items[Kind.TASK]) == 1 and state.journal.pending(CONNECTOR) == []
+
+
+def test_a_failed_listing_writes_nothing_and_fails_the_run(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    omi.user_put(Kind.TASK, None, task("Buy milk"))
+    peer.listing = "fail"
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert writes(omi, peer) == 0 and "listing failed" in report.errors[0]
+    assert state.runs.last(CONNECTOR).outcome is RunOutcome.FAILED  # type: ignore[union-attr]
+
+
+def test_a_locked_item_missing_from_the_listing_is_not_deleted(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    item = omi.user_put(Kind.TASK, None, task("Secret"))
+    runner(state, omi, peer, on_delete=DeletePolicy.DELETE).run([Kind.TASK])
+    omi.locked.add(item)
+    report = runner(state, omi, peer, on_delete=DeletePolicy.DELETE).run([Kind.TASK])
+    assert len(peer.items[Kind.TASK]) == 1 and report.kinds[0].writes == 0
+
+
+def test_a_verified_deletion_completes_the_peer_item_and_stays_completed(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    item = omi.user_put(Kind.TASK, None, task("Old"))
+    runner(state, omi, peer).run([Kind.TASK])
+    omi.user_delete(Kind.TASK, item)
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert report.kinds[0].done["completed_peer"] == 1
+    assert [p["done"] for p in peer.items[Kind.TASK].values()] == [True]
+    (tombstone,) = state.links.load(CONNECTOR, Kind.TASK).values()
+    assert tombstone.omi_id is None
+    before = writes(omi, peer)
+    runner(state, omi, peer).run([Kind.TASK])
+    assert writes(omi, peer) == before and omi.items[Kind.TASK] == {}
+
+
+def test_a_completion_interrupted_before_commit_does_not_resurrect_the_item(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    item = omi.user_put(Kind.TASK, None, task("Old"))
+    runner(state, omi, peer).run([Kind.TASK])
+    omi.user_delete(Kind.TASK, item)
+    with pytest.raises(Crash):
+        runner(state, omi, peer, crash_at="committing").run([Kind.TASK])
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert report.kinds[0].done["reconciled"] == 1
+    assert omi.items[Kind.TASK] == {} and report.kinds[0].writes == 0
+
+
+def test_refusals_are_recorded_for_status_and_cleared_once_fixed(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    item = peer.user_put(Kind.NOTE, None, note("x" * 501))
+    runner(state, omi, peer).run([Kind.NOTE])
+    (refusal,) = state.refusals.all(CONNECTOR)
+    assert refusal.item_id == item and "501 characters" in refusal.reason
+    assert omi.items[Kind.NOTE] == {}
+    peer.user_put(Kind.NOTE, item, note("short now"))
+    runner(state, omi, peer).run([Kind.NOTE])
+    assert state.refusals.all(CONNECTOR) == [] and len(omi.items[Kind.NOTE]) == 1
+
+
+def test_max_delete_holds_back_mass_deletions_until_confirmed(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    for number in range(6):
+        omi.user_put(Kind.TASK, None, task(f"Task {number}"))
+    runner(state, omi, peer).run([Kind.TASK])
+    omi.items[Kind.TASK].clear()
+    held = runner(state, omi, peer).run([Kind.TASK])
+    assert peer.delete_requests == 0 and held.refused == 6
+    options = SyncOptions(max_delete=MaxDelete(count=25, percent=50), confirm_deletes=True)
+    Runner(state, omi, peer, options, connector=CONNECTOR).run([Kind.TASK])
+    assert peer.delete_requests == 6
+
+
+def test_a_dry_run_writes_nothing_anywhere(state: StateDB, omi: MemorySide, peer: MemorySide) -> None:
+    omi.user_put(Kind.TASK, None, task("Buy milk"))
+    report = runner(state, omi, peer).run(dry_run=True)
+    assert writes(omi, peer) == 0 and state.runs.last(CONNECTOR) is None
+    assert state.links.load(CONNECTOR, Kind.TASK) == {}
+    assert '+ vault create  "Buy milk"' in report.describe()
+
+
+def test_a_parked_conflict_is_kept_and_reported(state: StateDB, omi: MemorySide, peer: MemorySide) -> None:
+    item = omi.user_put(Kind.TASK, None, task("Buy milk"))
+    runner(state, omi, peer).run([Kind.TASK])
+    (other,) = peer.items[Kind.TASK]
+    omi.user_put(Kind.TASK, item, task("Buy oat milk"))
+    peer.user_put(Kind.TASK, other, task("Buy soy milk"))
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert report.conflicts == 1 and report.kinds[0].writes == 0
+    (link,) = state.links.load(CONNECTOR, Kind.TASK).values()
+    assert link.state is LinkState.CONFLICT
