@@ -2,9 +2,10 @@
 
 Threads and their jobs:
 
-- the **main thread** owns the signals and systemd: it waits on an event queue that only the
-  signal handlers feed (``SimpleQueue.put`` is reentrant, so a handler may call it at any
-  moment), pings the watchdog, reloads the config on SIGHUP and stops on SIGTERM/SIGINT;
+- the **main thread** owns the signals (the other threads block them) and systemd: it waits
+  on an event queue that only the signal handlers feed (``SimpleQueue.put`` is reentrant, so
+  a handler may call it at any moment), pings the watchdog, reloads the config on SIGHUP and
+  stops on SIGTERM/SIGINT;
 - APScheduler's **scheduler thread** decides when each connector is due
   (:mod:`omisync.daemon.schedule`);
 - the one **worker thread** runs the cycles, one at a time, each in a fresh
@@ -50,7 +51,7 @@ __all__ = ["Daemon"]
 _log = structlog.get_logger("omisync.daemon")
 
 _Event = Literal["stop", "reload"]
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 #: What a SIGHUP reload reports, instead of applying a config that cannot be used.
 _RELOAD_ERRORS = (
     ConfigError,
@@ -104,10 +105,9 @@ class Daemon:
         self.notifier = notifier or SystemdNotifier()
         self.backoff = backoff or Backoff()
         self.heartbeat = Heartbeat(stall_limit)
-        self.board = StatusBoard()
         self._generation = self._generation_for(config)
         self._secrets: set[str] = set(config_secrets(config))
-        self.board.scrub = Redactor(self._secrets).scrub
+        self.board = StatusBoard(scrub=Redactor(self._secrets).scrub)
         self._schedule = Schedule(self._cycle)
         self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
         self._stop_requested = False
@@ -120,7 +120,10 @@ class Daemon:
         Must be called from the main thread (signal handlers are installed there).
         """
         with self._signal_handlers():
-            self._schedule.start()
+            with _blocked(_HANDLED_SIGNALS):
+                # Threads inherit the mask: the scheduler thread and the worker it spawns
+                # never take these signals, so they always interrupt the main thread's wait.
+                self._schedule.start()
             try:
                 self._activate(self._generation)
                 _log.info("daemon.started", pid=os.getpid(), connectors=self._generation.names)
@@ -205,8 +208,7 @@ class Daemon:
 
     @contextmanager
     def _signal_handlers(self) -> Iterator[None]:
-        signals = (*_STOP_SIGNALS, signal.SIGHUP)
-        previous = {signum: signal.signal(signum, self._on_signal) for signum in signals}
+        previous = {signum: signal.signal(signum, self._on_signal) for signum in _HANDLED_SIGNALS}
         try:
             yield
         finally:
@@ -291,3 +293,13 @@ class Daemon:
     def _set_activity(self, name: str, activity: str) -> None:
         self.board.set_activity(name, activity)
         self.notifier.status(self.board.line())
+
+
+@contextmanager
+def _blocked(signals: tuple[signal.Signals, ...]) -> Iterator[None]:
+    """Block ``signals`` in the calling thread (and threads it starts) inside the block."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobEvent
 from apscheduler.executors.pool import BasePoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -105,10 +106,6 @@ class Schedule:
                 self._scheduler.reschedule_job(name, trigger=trigger)
             self._intervals[name] = interval
 
-    def interval(self, name: str) -> timedelta:
-        """The interval of connector ``name`` (KeyError if it has no job)."""
-        return self._intervals[name]
-
     def next_run(self, name: str) -> datetime | None:
         """When connector ``name`` runs next (UTC), or None when it has no job."""
         job = self._scheduler.get_job(name)
@@ -117,10 +114,11 @@ class Schedule:
     def defer(self, name: str, delay: timedelta) -> datetime | None:
         """Move connector ``name``'s next run to ``delay`` from now; return that time (None
         when the connector has no job any more). Later runs follow its interval again."""
-        if name not in self._intervals:
-            return None
         when = datetime.now(UTC) + delay
-        self._scheduler.modify_job(name, next_run_time=when)
+        try:
+            self._scheduler.modify_job(name, next_run_time=when)
+        except JobLookupError:  # a reload removed the connector while its cycle ran
+            return None
         return when
 
     def shutdown(self) -> None:

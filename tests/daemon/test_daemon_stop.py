@@ -3,6 +3,7 @@ duplicated once the daemon is started again."""
 
 from __future__ import annotations
 
+import signal
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -47,10 +48,20 @@ def test_sigterm_mid_import_then_restart_gives_every_item_exactly_once(
         last = state.runs.last("vault")
     assert last is not None and last.outcome is RunOutcome.INTERRUPTED
 
+    # A second signal does not wait for the batch: exit 130 at once, like a crash.
+    impatient = start_daemon(config)
+    impatient.wait_until(
+        lambda: len(omi_task_texts(omi_emulator)) >= len(after_stop) + 2 * OMI_BATCH,
+        "the import to resume",
+    )
+    impatient.send(signal.SIGTERM)  # a pending signal repeated is delivered once: use another
+    assert impatient.stop(signal.SIGINT) == 130
+    assert not impatient.events("daemon.stopped")
+
     omi_emulator.clear_faults()
-    second = start_daemon(config)
-    second.wait_for("cycle.synced", connector="vault", timeout=30)
-    assert second.stop() == 0
+    last = start_daemon(config)
+    last.wait_for("cycle.synced", connector="vault", timeout=30)
+    assert last.stop() == 0
 
     in_omi = Counter(omi_task_texts(omi_emulator))
     assert sorted(in_omi) == sorted(texts), "an item is missing from Omi"
