@@ -34,6 +34,9 @@ test: lint typecheck unit
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/omi_bulk.py
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/state.py
+	$(BIN)/python bench/vault.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
