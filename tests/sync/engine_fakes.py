@@ -293,7 +293,9 @@ class MemorySide:
             if self.stores_stamps:
                 item_id = by_stamp.get(draft.stamp)
             else:
-                texts = (i for i, p in self.items[kind].items() if p["text"] == draft.fields["text"])
+                texts = (
+                    i for i, p in self.items[kind].items() if p["text"] == draft.fields["text"]
+                )
                 item_id = next(texts, None)
             if item_id is not None and item_id in self.items[kind]:
                 found[draft.stamp] = Written(item_id, self.items[kind][item_id])

@@ -28,7 +28,9 @@ def state() -> Iterator[StateDB]:
 
 @pytest.fixture
 def omi() -> MemorySide:
-    return MemorySide("omi", "o", max_text_length=500, batch=2, hold=omi_like_hold, stores_stamps=False)
+    return MemorySide(
+        "omi", "o", max_text_length=500, batch=2, hold=omi_like_hold, stores_stamps=False
+    )
 
 
 @pytest.fixture
@@ -65,9 +67,15 @@ def test_first_sync_copies_both_ways_and_a_second_sync_writes_nothing(
     report = runner(state, omi, peer).run()
     assert report.errors == []
     assert [r.done["created_omi"] + r.done["created_peer"] for r in report.kinds] == [2, 1]
-    assert sorted(p["text"] for p in peer.items[Kind.TASK].values()) == ["From Omi", "From the vault"]
+    assert sorted(p["text"] for p in peer.items[Kind.TASK].values()) == [
+        "From Omi",
+        "From the vault",
+    ]
     # Omi holds the floating 09:30 as a UTC instant; the vault keeps its own form.
-    assert {p["due"] for p in omi.items[Kind.TASK].values()} == {"2025-03-01", "2025-03-01T08:30:00Z"}
+    assert {p["due"] for p in omi.items[Kind.TASK].values()} == {
+        "2025-03-01",
+        "2025-03-01T08:30:00Z",
+    }
     assert state.runs.last(CONNECTOR).outcome is RunOutcome.OK  # type: ignore[union-attr]
     before = writes(omi, peer)
     again = runner(state, omi, peer).run()
@@ -85,7 +93,9 @@ def test_an_edit_flows_to_the_other_side_and_only_its_field_is_sent(
     assert [p["done"] for p in omi.items[Kind.TASK].values()] == [True]
 
 
-def test_creates_go_in_batches_of_the_side_size(state: StateDB, omi: MemorySide, peer: MemorySide) -> None:
+def test_creates_go_in_batches_of_the_side_size(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
     for number in range(5):
         peer.user_put(Kind.TASK, None, task(f"Task {number}"))
     runner(state, omi, peer).run([Kind.TASK])
@@ -231,7 +241,9 @@ def test_max_delete_holds_back_mass_deletions_until_confirmed(
     assert peer.delete_requests == 6
 
 
-def test_a_dry_run_writes_nothing_anywhere(state: StateDB, omi: MemorySide, peer: MemorySide) -> None:
+def test_a_dry_run_writes_nothing_anywhere(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
     omi.user_put(Kind.TASK, None, task("Buy milk"))
     report = runner(state, omi, peer).run(dry_run=True)
     assert writes(omi, peer) == 0 and state.runs.last(CONNECTOR) is None
@@ -239,7 +251,9 @@ def test_a_dry_run_writes_nothing_anywhere(state: StateDB, omi: MemorySide, peer
     assert '+ vault create  "Buy milk"' in report.describe()
 
 
-def test_a_parked_conflict_is_kept_and_reported(state: StateDB, omi: MemorySide, peer: MemorySide) -> None:
+def test_a_parked_conflict_is_kept_and_reported(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
     item = omi.user_put(Kind.TASK, None, task("Buy milk"))
     runner(state, omi, peer).run([Kind.TASK])
     (other,) = peer.items[Kind.TASK]
