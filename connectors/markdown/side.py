@@ -11,7 +11,7 @@ an inbox (files sent to Omi, :attr:`MarkdownSide.inbox`), the two capabilities o
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -155,9 +155,13 @@ class MarkdownSide:
         """GONE for ids a vault-wide scan found nowhere; raises SideError if not vault-wide."""
         return self._store(kind).verify(item_ids)
 
-    def find_created(self, kind: Kind, drafts: Sequence[Draft]) -> Mapping[str, Written]:
-        """Items a crashed run created, found by the anchor derived from each draft's stamp."""
-        return self._store(kind).find_created(drafts)
+    def find_created(
+        self, kind: Kind, drafts: Sequence[Draft], *, exclude: Collection[str] = frozenset()
+    ) -> Mapping[str, Written]:
+        """Items a crashed run created, found by the anchor derived from each draft's stamp
+        (unique, so an id in ``exclude`` is simply not returned)."""
+        found = self._store(kind).find_created(drafts)
+        return {stamp: w for stamp, w in found.items() if w.item_id not in exclude}
 
     def export_conversations(self, conversations: Sequence[ConversationRecord]) -> ExportResult:
         """Write or refresh one note per conversation in the conversations folder; only the

@@ -127,6 +127,7 @@ class NoteStore:
             complete=scan.is_full_listing,
             modified={m.id: m.updated_at for m in scan if m.id in items and m.updated_at},
             max_text_length=TEXT_LIMIT,
+            one_item_per_text=True,
         )
 
     # --- writing ------------------------------------------------------------------------------

@@ -114,6 +114,8 @@ class _Planner:
         self.survivors: dict[Role, dict[str, tuple[Link, bool]]] = {Role.OMI: {}, Role.PEER: {}}
         self.deferred: dict[Role, int] = {Role.OMI: 0, Role.PEER: 0}
         self.unknown = 0
+        # Stripped texts a one-item-per-text side holds or is about to be given (lazily filled).
+        self.texts_taken: dict[Role, set[str]] = {}
 
     def writes(self, role: Role) -> bool:
         return self.direction.writes_omi if role is Role.OMI else self.direction.writes_peer
@@ -370,6 +372,8 @@ class _Planner:
             return
         if not self.refuse(target, source_id, fields, replaces.link_id if replaces else None):
             self.creates.append(Create(link_id, target, source_id, fields, replaces))
+            if target in self.texts_taken:
+                self.texts_taken[target].add(str(fields["text"]).strip())
 
     def refuse(self, target: Role, source_id: str, fields: Projection, link_id: str | None) -> bool:
         """Record a refusal and return True when ``target`` cannot hold ``fields``."""
@@ -385,10 +389,29 @@ class _Planner:
                 f"{quote(text)} in {source} is {len(text)} characters; {name} accepts at "
                 f"most {limit} — shorten it there (omisync never truncates)"
             )
+        elif text.strip() in self.text_taken(target):
+            reason = (
+                f"{quote(text)} in {source} has the same text as another {self.kind}; {name} "
+                f"keeps one {self.kind} per text — merge the two in {source} or reword one"
+            )
         else:
             return False
         self.refusals.append(Refusal(target.other, source_id, link_id, reason))
         return True
+
+    def text_taken(self, target: Role) -> set[str]:
+        """The stripped texts ``target`` holds or will be given, if it keeps one item per
+        text; else an empty set."""
+        snapshot = self.snapshots[target]
+        if not snapshot.one_item_per_text:
+            return set()
+        if target not in self.texts_taken:
+            held = (str(item.get("text", "")).strip() for item in snapshot.items.values())
+            planned = (
+                str(c.fields.get("text", "")).strip() for c in self.creates if c.target is target
+            )
+            self.texts_taken[target] = {*held, *planned}
+        return self.texts_taken[target]
 
     def hold_back_deletes(self, linked: int) -> None:
         if self.options.confirm_deletes or not self.deletes:

@@ -45,11 +45,11 @@ def reconcile_journal(
     pending = [entry for entry in state.journal.pending(connector) if entry.kind == kind.value]
     if not pending:
         return 0
-    found = _find_created(sides, pending, kind)
     linked = {
         Role.OMI: {link.omi_id: link.link_id for link in links.values() if link.omi_id},
         Role.PEER: {link.peer_id: link.link_id for link in links.values() if link.peer_id},
     }
+    found = _find_created(sides, pending, kind, linked)
     with state.transaction():
         for entry in pending:
             link = _settle(entry, found, snapshots, links, linked, connector=connector, kind=kind)
@@ -65,16 +65,20 @@ def reconcile_journal(
 
 
 def _find_created(
-    sides: Mapping[Role, Side], pending: list[JournalEntry], kind: Kind
+    sides: Mapping[Role, Side],
+    pending: list[JournalEntry],
+    kind: Kind,
+    linked: Mapping[Role, Mapping[str, str]],
 ) -> dict[int, Written]:
-    """Look up every pending create on its side; return entry id → what was found."""
+    """Look up every pending create on its side, never claiming an item already linked;
+    return entry id → what was found."""
     found: dict[int, Written] = {}
     for role in Role:
         creates = [e for e in pending if e.op is JournalOp.CREATE and e.side == role.value]
         if not creates:
             continue
         drafts = [Draft(_stamp(entry), entry.payload["fields"]) for entry in creates]
-        answers = sides[role].find_created(kind, drafts)
+        answers = sides[role].find_created(kind, drafts, exclude=linked[role].keys())
         found.update(
             (entry.entry_id, answers[_stamp(entry)])
             for entry in creates

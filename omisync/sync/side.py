@@ -18,7 +18,7 @@ A *side* holds items of one or more kinds. The engine never asks a side for more
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -126,6 +126,9 @@ class Snapshot:
       ``newest`` conflict policy; an item without a time cannot win on recency).
     - ``max_text_length``: the longest text the side accepts (Omi: 500); longer text is refused,
       never truncated. ``None`` means no limit.
+    - ``one_item_per_text``: the side derives an item's identity from its stripped text (Omi
+      memories), so creating a second item with a text it already holds would overwrite the
+      first; such a create is refused instead.
     """
 
     kind: Kind
@@ -134,6 +137,7 @@ class Snapshot:
     deleted: frozenset[str] = frozenset()
     modified: Mapping[str, datetime] = field(default_factory=dict)
     max_text_length: int | None = None
+    one_item_per_text: bool = False
 
 
 class Presence(StrEnum):
@@ -252,10 +256,14 @@ class Side(Protocol):
         """
         ...
 
-    def find_created(self, kind: Kind, drafts: Sequence[Draft]) -> Mapping[str, Written]:
+    def find_created(
+        self, kind: Kind, drafts: Sequence[Draft], *, exclude: Collection[str] = frozenset()
+    ) -> Mapping[str, Written]:
         """Find items an interrupted run may have created from ``drafts``.
 
         Returns ``{draft.stamp: Written}`` for each draft found (by stamp, else by content);
-        drafts not found are left out. Raises :class:`SideError` when the lookup fails.
+        drafts not found are left out. An id in ``exclude`` (the caller passes the ids already
+        linked) is never returned: a side that matches by content looks further instead.
+        Raises :class:`SideError` when the lookup fails.
         """
         ...

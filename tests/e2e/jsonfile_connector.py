@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -226,14 +226,17 @@ class JsonFileSide:
         items = read_box(self.path)[kind.value]
         return {i: Presence.PRESENT if i in items else Presence.GONE for i in item_ids}
 
-    def find_created(self, kind: Kind, drafts: Sequence[Draft]) -> Mapping[str, Written]:
-        """The items carrying a draft's stamp (an interrupted run created them)."""
+    def find_created(
+        self, kind: Kind, drafts: Sequence[Draft], *, exclude: Collection[str] = frozenset()
+    ) -> Mapping[str, Written]:
+        """The items carrying a draft's stamp (an interrupted run created them), except ids in
+        ``exclude``."""
         items = read_box(self.path)[kind.value]
         by_stamp = {stored.get(_STAMP): item_id for item_id, stored in items.items()}
         found: dict[str, Written] = {}
         for draft in drafts:
             item_id = by_stamp.get(draft.stamp)
-            if item_id is not None:
+            if item_id is not None and item_id not in exclude:
                 held = _projection(kind, item_id, items[item_id], self.path)
                 found[draft.stamp] = Written(item_id, held)
         return found

@@ -273,3 +273,23 @@ def _edit_in_omi(emulator: RunningEmulator, item_id: str, description: str) -> N
     """Change an action item's description through the API, as the Omi app would."""
     with OmiClient(emulator.base_url, emulator.api_key) as client:
         client.action_items.update(item_id, description=description)
+
+
+def test_a_copied_memory_note_is_refused_not_merged_into_one_memory(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    """Omi derives a memory's id from its text: a second note with the same text would
+    overwrite the first memory, so it is refused and reported instead."""
+    vault = Vault(tmp_path, emu)
+    vault.write("Omi/Memories/Tea.md", "---\ncategory: system\n---\nLikes green tea.\n")
+    vault.write("Omi/Memories/Tea copy.md", "---\ncategory: interesting\n---\nLikes green tea.\n")
+    out = vault.run(expect=1)  # partial: one note could not be synced
+    [memory] = _omi(emu, "memories")
+    assert memory["content"] == "Likes green tea."
+    assert "same text as another note" in out, out
+    emu.clear_stats()
+    again = vault.run(expect=1)
+    assert emu.stats()["writes"] == 0
+    assert "same text as another note" in again
+    [memory_again] = _omi(emu, "memories")
+    assert memory_again == memory

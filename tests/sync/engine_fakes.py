@@ -8,7 +8,7 @@ incomplete listings, or raise from inside a write (a crash) before or after appl
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -58,6 +58,7 @@ def snap(
     deleted: Iterable[str] = (),
     modified: Mapping[str, datetime] | None = None,
     max_text_length: int | None = None,
+    one_item_per_text: bool = False,
 ) -> Snapshot:
     """A snapshot of ``items``."""
     return Snapshot(
@@ -67,6 +68,7 @@ def snap(
         frozenset(deleted),
         dict(modified or {}),
         max_text_length,
+        one_item_per_text,
     )
 
 
@@ -285,18 +287,25 @@ class MemorySide:
                 answer[item_id] = Presence.GONE
         return answer
 
-    def find_created(self, kind: Kind, drafts: Sequence[Draft]) -> dict[str, Written]:
-        """By stamp, or (``stores_stamps=False``, like Omi) by text."""
+    def find_created(
+        self, kind: Kind, drafts: Sequence[Draft], *, exclude: Collection[str] = frozenset()
+    ) -> dict[str, Written]:
+        """By stamp, or (``stores_stamps=False``, like Omi) by text; never an id in
+        ``exclude``, and never one item for two drafts."""
         by_stamp = {stamp: item_id for item_id, stamp in self.stamps.items()}
+        claimed = set(exclude)
         found = {}
         for draft in drafts:
             if self.stores_stamps:
                 item_id = by_stamp.get(draft.stamp)
             else:
                 texts = (
-                    i for i, p in self.items[kind].items() if p["text"] == draft.fields["text"]
+                    i
+                    for i, p in self.items[kind].items()
+                    if p["text"] == draft.fields["text"] and i not in claimed
                 )
                 item_id = next(texts, None)
-            if item_id is not None and item_id in self.items[kind]:
+            if item_id is not None and item_id in self.items[kind] and item_id not in claimed:
+                claimed.add(item_id)
                 found[draft.stamp] = Written(item_id, self.items[kind][item_id])
         return found

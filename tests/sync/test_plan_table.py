@@ -395,6 +395,32 @@ def test_an_edit_too_long_for_the_other_side_refuses_the_whole_update() -> None:
     assert result.refusals[0].link_id == "L1"
 
 
+def test_two_notes_with_one_text_make_one_memory_and_the_other_is_refused() -> None:
+    omi = snap({}, kind=Kind.NOTE, one_item_per_text=True)
+    peer = snap({"p1": note("Likes tea"), "p2": note("Likes tea ", tags=["x"])}, kind=Kind.NOTE)
+    result = run(omi, peer)
+    (create,) = result.creates
+    (refusal,) = result.refusals
+    assert {create.source_id, refusal.item_id} == {"p1", "p2"}
+    assert "same text as another note" in refusal.reason
+
+
+def test_a_copy_of_a_linked_note_is_refused_not_merged_into_its_memory() -> None:
+    memo = note("Likes tea")
+    result = run(
+        snap({"o1": memo}, kind=Kind.NOTE, one_item_per_text=True),
+        snap({"p1": memo, "p2": note("Likes tea", category="work")}, kind=Kind.NOTE),
+        [link("L1", "o1", "p1", memo, kind=Kind.NOTE)],
+    )
+    assert result.creates == () and result.updates == ()
+    assert [(r.side, r.item_id) for r in result.refusals] == [(Role.PEER, "p2")]
+
+
+def test_two_tasks_with_one_text_are_two_tasks() -> None:
+    result = run(snap({}), snap({"p1": task("Call mum"), "p2": task("Call mum")}))
+    assert sorted(c.source_id for c in result.creates) == ["p1", "p2"]
+
+
 def test_an_item_without_text_is_refused() -> None:
     result = run(snap({}), snap({"p1": task("")}))
     assert result.creates == () and "no text" in result.refusals[0].reason

@@ -139,6 +139,24 @@ def test_a_create_interrupted_after_the_remote_write_is_linked_not_repeated(
     assert [e.status for e in state.journal.entries(CONNECTOR)] == [JournalStatus.DONE]
 
 
+def test_an_interrupted_create_is_found_past_a_linked_item_with_the_same_text(
+    state: StateDB, peer: MemorySide
+) -> None:
+    omi = MemorySide("omi", "o", batch=2, stores_stamps=False)  # finds creates by content
+    peer.user_put(Kind.TASK, None, task("Buy milk"))
+    runner(state, omi, peer).run([Kind.TASK])
+    peer.user_put(Kind.TASK, None, task("Buy milk"))  # a second, separate errand
+    with pytest.raises(Crash):
+        runner(state, omi, peer, crash_at="committing").run([Kind.TASK])
+    report = runner(state, omi, peer).run([Kind.TASK])
+    assert report.kinds[0].done["reconciled"] == 1
+    assert len(omi.items[Kind.TASK]) == 2 and len(state.links.load(CONNECTOR, Kind.TASK)) == 2
+    linked_omi = {link.omi_id for link in state.links.load(CONNECTOR, Kind.TASK).values()}
+    assert linked_omi == set(omi.items[Kind.TASK])
+    statuses = [e.status for e in state.journal.entries(CONNECTOR)]
+    assert statuses == [JournalStatus.DONE, JournalStatus.DONE]  # claimed, not re-planned
+
+
 def test_a_create_interrupted_before_the_remote_write_is_made_once_next_run(
     state: StateDB, omi: MemorySide, peer: MemorySide
 ) -> None:

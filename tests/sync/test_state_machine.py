@@ -299,9 +299,8 @@ class SyncMachine(RuleBasedStateMachine):
         if not confirm:
             budget = self.options.max_delete.allowed(links_before)
             assert all(count <= budget for count in deleted.values()), (deleted, budget)
-        clean = report is not None and not report.errors and not locked
-        if clean and omi_listing == peer_listing == "complete":
-            self.check_settled()
+        if report is not None and omi_listing == peer_listing == "complete":
+            self.check_settled(strict=not report.errors and not locked)
 
     @rule()
     def quiet_syncs_converge(self) -> None:
@@ -314,15 +313,17 @@ class SyncMachine(RuleBasedStateMachine):
         event(f"quiet syncs: {self.options.tasks.direction}")
         self.check_settled()
 
-    def check_settled(self) -> None:
-        """After a clean sync: every pair agrees and kept its users' edits; then start afresh.
+    def check_settled(self, *, strict: bool = True) -> None:
+        """After a sync that saw every item: each pair that agrees kept its users' edits, and
+        its edits start afresh. ``strict`` (nothing locked, no error): every pair must agree.
 
-        Edits of refused or parked pairs are still pending in the engine (their bases did not
-        move), so they are kept; the refusals and conflicts are reported again next sync.
+        Edits of refused, parked, locked or (not strict) still differing pairs are pending in
+        the engine (their bases did not move), so they are kept; the refusals and conflicts are
+        reported again next sync.
         """
-        if self.options.tasks.direction is Direction.BOTH:
-            self.check_converged()
         pending = self.refused | self.parked()
+        if self.options.tasks.direction is Direction.BOTH:
+            pending |= self.check_converged(strict=strict)
         self.edits = {prefix: edits for prefix, edits in self.edits.items() if prefix in pending}
         self.conflicts.clear()
         self.refused.clear()
@@ -344,10 +345,13 @@ class SyncMachine(RuleBasedStateMachine):
             if link.state is LinkState.CONFLICT and link.omi_id in items
         }
 
-    def check_converged(self) -> None:
+    def check_converged(self, *, strict: bool) -> set[str]:
+        """Check that linked pairs agree and kept their edits; return the prefixes of pairs
+        that (not strict) may still differ: locked ones, and ones that do differ."""
         links = self.state.links.load(CONNECTOR, Kind.TASK).values()
         omi_items = self.sides[Role.OMI].items[Kind.TASK]
         peer_items = self.sides[Role.PEER].items[Kind.TASK]
+        unsettled = {prefix_of(omi_items[i]) for i in self.sides[Role.OMI].locked if i in omi_items}
         for link in links:
             omi_now, peer_now = omi_items.get(link.omi_id or ""), peer_items.get(link.peer_id or "")
             if omi_now is None or peer_now is None:
@@ -356,11 +360,16 @@ class SyncMachine(RuleBasedStateMachine):
             if link.state is LinkState.CONFLICT:
                 assert any(p == prefix for p, _ in self.conflicts), f"{prefix} parked unreported"
                 continue
-            if prefix in self.refused:
+            if prefix in self.refused or prefix in unsettled:
+                continue
+            if not strict and omi_form(omi_now) != omi_form(peer_now):
+                unsettled.add(prefix)
                 continue
             assert omi_form(omi_now) == omi_form(peer_now), (prefix, omi_now, peer_now)
             self.check_edits_kept(prefix, omi_form(omi_now))
-        self.check_unlinked(links)
+        if strict:
+            self.check_unlinked(links)
+        return unsettled
 
     def check_edits_kept(self, prefix: str, final: Projection) -> None:
         for name, by_side in self.edits.get(prefix, {}).items():
