@@ -154,14 +154,8 @@ def exit_code(reports: list[SyncReport]) -> ExitCode:
     not be reached for a whole connector; PARTIAL when some items failed or were refused."""
     if not reports:
         return ExitCode.OK
-    if any(_unavailable(report) for report in reports):
+    if any(report.failed for report in reports):
         return ExitCode.UNAVAILABLE
     if any(report.errors or report.refused for report in reports):
         return ExitCode.PARTIAL
     return ExitCode.OK
-
-
-def _unavailable(report: SyncReport) -> bool:
-    """True when no kind could be planned and one failed (a kind switched off has neither)."""
-    planned = any(kind.plan is not None for kind in report.kinds)
-    return not planned and any(kind.errors for kind in report.kinds)

@@ -18,7 +18,7 @@ from omisync.cli.render import summarise
 from omisync.config import ConfigError
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError
 from omisync.session import Session
-from omisync.state import StateError, StateLockedError
+from omisync.state import RunOutcome, StateError, StateLockedError
 from omisync.sync.report import SyncReport
 
 __all__ = ["CycleOutcome", "CycleResult", "StopRequested", "run_cycle"]
@@ -93,9 +93,9 @@ def _result(name: str, outcome: CycleOutcome, message: str) -> CycleResult:
 
 def _from_report(report: SyncReport) -> CycleResult:
     errors = report.errors
-    if errors and not any(kind.plan is not None for kind in report.kinds):
+    if report.outcome is RunOutcome.FAILED:
         outcome, message = CycleOutcome.FAILED, errors[0]
-    elif errors or report.refused:
+    elif report.outcome is RunOutcome.PARTIAL:
         outcome = CycleOutcome.PARTIAL
         message = errors[0] if errors else f"{report.refused} item(s) refused"
     else:

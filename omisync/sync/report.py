@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from omisync.state import RunOutcome
 from omisync.sync.actions import Plan
 from omisync.sync.links import Kind
 
@@ -49,6 +50,23 @@ class SyncReport:
     def errors(self) -> list[str]:
         """Every error of every kind."""
         return [f"{report.kind}s: {error}" for report in self.kinds for error in report.errors]
+
+    @property
+    def failed(self) -> bool:
+        """True when nothing could be synced: no kind could be planned, for errors (a kind
+        switched off is left out of the report)."""
+        planned = any(report.plan is not None for report in self.kinds)
+        return not planned and any(report.errors for report in self.kinds)
+
+    @property
+    def outcome(self) -> RunOutcome:
+        """FAILED (nothing synced), PARTIAL (errors or refusals) or OK: what the run record,
+        the exit code and the daemon's cycle result say."""
+        if self.failed:
+            return RunOutcome.FAILED
+        if self.errors or self.refused:
+            return RunOutcome.PARTIAL
+        return RunOutcome.OK
 
     @property
     def refused(self) -> int:

@@ -101,7 +101,7 @@ class Runner:
                 self.state.runs.finish(run_id, RunOutcome.INTERRUPTED, report.counts(), errors)
             raise
         if run_id is not None:
-            self.state.runs.finish(run_id, _outcome(report), report.counts(), report.errors)
+            self.state.runs.finish(run_id, report.outcome, report.counts(), report.errors)
         return report
 
     def sync(self, kind: Kind, *, run_id: int | None = None, dry_run: bool = False) -> KindReport:
@@ -168,15 +168,6 @@ class Runner:
         self.state.refusals.replace(
             self.connector, result.kind.value, refused, clear_others=complete
         )
-
-
-def _outcome(report: SyncReport) -> RunOutcome:
-    planned = [kind for kind in report.kinds if kind.plan is not None]
-    if report.kinds and not planned and report.errors:
-        return RunOutcome.FAILED
-    if report.errors or report.refused:
-        return RunOutcome.PARTIAL
-    return RunOutcome.OK
 
 
 class _Execution:
