@@ -1,9 +1,18 @@
-"""Paging through Omi's offset/limit listings until an empty page.
+"""Paging through Omi's offset/limit listings until the end is confirmed.
 
 Omi's pages come back short before the end (locked or malformed rows are dropped after the
-page is cut; limits are clamped silently), so only an *empty* page ends a scan. The next
-offset moves by the rows actually received, so a server that clamps harder than expected
-costs extra requests, never skipped rows; rows seen twice are dropped by id.
+page is cut; limits are clamped silently), so a short page never ends a scan. Even an empty
+page does not prove the end: a window made entirely of locked action items comes back empty
+although visible rows follow. So an empty page at ``offset`` is followed by one look-ahead
+page at ``offset + page_size`` (just past the window the empty page covered); only when that
+is empty too does the scan end, otherwise it goes on from the look-ahead. A scan therefore
+costs one request more than its pages of rows, and a run of ``2 * page_size`` hidden rows
+still ends it.
+
+The next offset moves by the rows actually received, so a server that clamps harder than
+expected costs extra requests, never skipped rows, except across an empty window: the
+look-ahead assumes the server honoured ``page_size`` (keep it at most the server's clamp).
+Rows seen twice are dropped by id.
 """
 
 from __future__ import annotations
@@ -28,10 +37,11 @@ FetchPage = Callable[[int, int], list[T]]
 class Scan(Generic[T]):
     """The result of reading a whole listing.
 
-    ``complete`` is True when the scan ran to an empty page (a failed scan raises instead of
+    ``complete`` is True when the scan ran to its confirmed end: an empty page followed by an
+    empty look-ahead page (see the module docstring; a failed scan raises instead of
     returning). ``filtered`` is True when a filter narrowed it: it then holds every record
     *matching the filter*, which proves nothing about records outside it. ``requests`` counts
-    the pages fetched.
+    the pages fetched, the look-ahead included.
     """
 
     items: tuple[T, ...]
@@ -56,8 +66,10 @@ class Scan(Generic[T]):
 class Pager(Generic[T]):
     """A lazy listing: iterate it to page through the endpoint, one page per request.
 
-    After the iteration ends, :attr:`complete` says whether it reached an empty page (False if
-    the caller stopped early). Each new iteration starts a new scan. :meth:`collect` reads
+    An empty page ends the iteration only when the look-ahead page ``page_size`` further on is
+    empty too; if that one has rows, paging goes on from there (see the module docstring).
+    After the iteration ends, :attr:`complete` says whether it reached that confirmed end
+    (False if the caller stopped early). Each new iteration starts a new scan. :meth:`collect` reads
     everything into a :class:`Scan`. Errors of a page fetch propagate.
     """
 
@@ -83,19 +95,29 @@ class Pager(Generic[T]):
         self.requests = 0
         seen: set[str] = set()
         offset = 0
+        looking_ahead = False
         while True:
             page = self._fetch(offset, self.page_size)
             self.requests += 1
-            if not page:
+            if page:
+                looking_ahead = False
+                offset += len(page)
+                yield from self._new_records(page, seen)
+            elif looking_ahead:
                 self.complete = True
                 return
-            offset += len(page)
-            for record in page:
-                if record.id in seen:
-                    continue
-                seen.add(record.id)
-                if self._keep is None or self._keep(record):
-                    yield record
+            else:
+                looking_ahead = True
+                offset += self.page_size
+
+    def _new_records(self, page: list[T], seen: set[str]) -> Iterator[T]:
+        """The records of ``page`` not in ``seen`` that pass ``keep``; adds them to ``seen``."""
+        for record in page:
+            if record.id in seen:
+                continue
+            seen.add(record.id)
+            if self._keep is None or self._keep(record):
+                yield record
 
     def collect(self) -> Scan[T]:
         """Read the whole listing; raises what a page fetch raises."""

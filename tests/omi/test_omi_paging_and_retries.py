@@ -69,7 +69,7 @@ def test_a_server_that_clamps_harder_never_makes_rows_go_missing(mock_client: Mo
     client, _, _ = mock_client(server)
     scan = client.action_items.scan()
     assert len(scan) == 950
-    assert [offset for offset, _ in server.pages] == [*range(0, 1000, 100), 950]
+    assert [offset for offset, _ in server.pages] == [*range(0, 1000, 100), 950, 1950]
 
 
 def test_rows_seen_twice_are_kept_once(mock_client: MockClient) -> None:
@@ -101,8 +101,10 @@ def test_page_sizes_are_the_largest_the_server_allows(mock_client: MockClient) -
     client.action_items.scan()
     client.conversations.scan()
     client.conversations.scan(include_transcript=True)
-    assert [params["limit"] for _, params in seen] == ["1000", "1000", "100", "25"]
-    assert seen[3][1]["include_transcript"] == "true"
+    limits = ["1000", "1000", "1000", "1000", "100", "100", "25", "25"]
+    assert [params["limit"] for _, params in seen] == limits
+    assert [params["offset"] for _, params in seen] == ["0", "1000"] * 2 + ["0", "100", "0", "25"]
+    assert seen[6][1]["include_transcript"] == "true"
 
 
 def test_filters_are_sent_and_standalone_is_filtered_here(mock_client: MockClient) -> None:
@@ -226,7 +228,7 @@ FAIL = httpx.Response(500, json={"detail": "Internal Server Error"})
 def test_reads_are_retried_with_jittered_backoff(mock_client: MockClient) -> None:
     client, recorder, clock = mock_client(sequence(FAIL, FAIL, httpx.Response(200, json=[])))
     assert client.memories.scan().complete
-    assert len(recorder.requests) == 3
+    assert len(recorder.requests) == 4  # 2 failures, the empty page, its look-ahead
     assert len(clock.sleeps) == 2
     assert 0 <= clock.sleeps[0] <= 0.5 and 0 <= clock.sleeps[1] <= 1.0
 

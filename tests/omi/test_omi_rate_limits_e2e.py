@@ -49,7 +49,7 @@ def test_a_client_that_knows_the_limits_is_never_refused(backend: RunningEmulato
         for i in range(10):
             client.action_items.create(f"Task {i}")
         assert len(client.action_items.scan(page_size=4)) == 10
-    assert statuses(emu) == {"200": 10 + 4}
+    assert statuses(emu) == {"200": 10 + 5}  # pages of 4, 4, 2, 0 and the look-ahead
     assert time.monotonic() - start >= 2 * 0.5  # 10 writes at 4 per 0.5 s
     assert notices and notices[0].bucket == "dev:action_items_write"
 
@@ -70,9 +70,8 @@ def test_a_retry_after_beyond_max_wait_is_raised(backend: RunningEmulator) -> No
     emu = backend
     limiter = RateLimiter("omi", max_wait=0.1)
     with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
-        for _ in range(3):
-            client.action_items.scan()
-        with pytest.raises(RateLimitedError) as caught:
+        client.action_items.scan()  # 2 reads: the empty page and its look-ahead
+        with pytest.raises(RateLimitedError) as caught:  # the 4th read
             client.action_items.scan()
     assert caught.value.status_code == 429
     assert caught.value.retry_after == 1
@@ -107,7 +106,7 @@ def test_the_daily_budget_survives_a_restart(docs: RunningEmulator, tmp_path: Pa
         return OmiClient(emu.base_url, emu.api_key, limiter=RateLimiter("omi", limits, store=store))
 
     with client() as first:
-        for _ in range(4):
+        for _ in range(2):  # 2 requests each: the empty page and its look-ahead
             first.memories.scan()
     with client() as second, pytest.raises(RateLimitedError) as caught:
         second.memories.scan()

@@ -54,7 +54,7 @@ def test_memory_batch_update_and_delete(omi: OmiClient, emu: RunningEmulator) ->
     )
     omi.memories.delete(target.id)
     scan = omi.memories.scan(page_size=7)
-    assert scan.complete and scan.is_full_listing and scan.requests == 6
+    assert scan.complete and scan.is_full_listing and scan.requests == 7
     assert len(scan) == 29 and target.id not in {m.id for m in scan}
     with pytest.raises(NotFoundError, match="Memory not found"):
         omi.memories.update(target.id, visibility="public")
@@ -154,12 +154,27 @@ def test_paging_runs_through_short_pages_to_the_empty_page(
     assert len(pages) == scan.requests >= 12
 
 
+def test_a_fully_locked_page_window_does_not_end_the_scan(
+    omi: OmiClient, emu: RunningEmulator
+) -> None:
+    emu.seed({"action_items": [{"description": f"Item {i}"} for i in range(30)]})
+    listed = [i.id for i in omi.action_items.scan(page_size=10)]
+    for locked in listed[10:20]:
+        emu.lock("action_item", locked)
+    emu.clear_stats()
+    scan = omi.action_items.scan(page_size=10)
+    assert [i.id for i in scan] == listed[:10] + listed[20:]
+    assert scan.complete and scan.is_full_listing
+    pages = requests_to(emu, "/user/action-items")
+    assert len(pages) == scan.requests == 5  # offsets 0, 10 (empty), 20 (look-ahead), 30, 40
+
+
 def test_a_page_size_above_the_clamp_still_reads_everything(
     omi: OmiClient, emu: RunningEmulator
 ) -> None:
     emu.seed({"memories": [{"content": f"Memory {i}"} for i in range(1200)]})
     scan = omi.memories.scan(page_size=5000)
-    assert len(scan) == 1200 and scan.requests == 3
+    assert len(scan) == 1200 and scan.requests == 4
 
 
 # --- conversations ------------------------------------------------------------------------
