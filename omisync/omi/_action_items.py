@@ -113,16 +113,14 @@ class ActionItems:
     def create_batch(self, items: Sequence[NewActionItem]) -> list[ActionItem]:
         """Create ``items``, :data:`BATCH_MAX` per request; returns them in input order.
 
-        Raises :class:`PartialBatchError` when a later chunk fails after earlier ones.
+        Every item is checked before the first request, so an invalid one (a naive ``due_at``
+        raises ``ValueError``) creates nothing. Raises :class:`PartialBatchError` when a later
+        chunk fails after earlier ones.
         """
+        bodies = [_new_item_body(item) for item in items]
 
-        def send(chunk: Sequence[NewActionItem]) -> list[ActionItem]:
-            call = Call(
-                "POST",
-                f"{_ROUTE}/batch",
-                body={"action_items": [_new_item_body(item) for item in chunk]},
-                idempotent=False,
-            )
+        def send(chunk: Sequence[dict[str, object]]) -> list[ActionItem]:
+            call = Call("POST", f"{_ROUTE}/batch", body={"action_items": chunk}, idempotent=False)
             parse = partial(
                 parse_batch,
                 key="action_items",
@@ -132,7 +130,7 @@ class ActionItems:
             )
             return self._http.execute(call, parse)
 
-        return create_in_chunks(items, BATCH_MAX, send, "action item")
+        return create_in_chunks(bodies, BATCH_MAX, send, "action item")
 
     def update(
         self,

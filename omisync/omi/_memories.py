@@ -78,22 +78,20 @@ class Memories:
     def create_batch(self, memories: Sequence[NewMemory]) -> list[Memory]:
         """Create ``memories``, :data:`BATCH_MAX` per request; returns them in input order.
 
-        Raises :class:`PartialBatchError` when a later chunk fails after earlier ones.
+        Every memory is turned into its request body before the first request, so a bad one
+        creates nothing. Raises :class:`PartialBatchError` when a later chunk fails after
+        earlier ones.
         """
+        bodies = [_new_memory_body(memory) for memory in memories]
 
-        def send(chunk: Sequence[NewMemory]) -> list[Memory]:
-            call = Call(
-                "POST",
-                f"{_ROUTE}/batch",
-                body={"memories": [_new_memory_body(m) for m in chunk]},
-                idempotent=True,
-            )
+        def send(chunk: Sequence[dict[str, object]]) -> list[Memory]:
+            call = Call("POST", f"{_ROUTE}/batch", body={"memories": chunk}, idempotent=True)
             parse = partial(
                 parse_batch, key="memories", parse=parse_memory, noun="memory", expected=len(chunk)
             )
             return self._http.execute(call, parse)
 
-        return create_in_chunks(memories, BATCH_MAX, send, "memory")
+        return create_in_chunks(bodies, BATCH_MAX, send, "memory")
 
     def update(
         self,

@@ -121,6 +121,16 @@ def test_action_item_create_batch_update_delete(omi: OmiClient, emu: RunningEmul
     assert len(open_items) == 60 and not any(i.completed for i in open_items)
 
 
+def test_an_invalid_item_in_a_later_chunk_creates_nothing(
+    omi: OmiClient, emu: RunningEmulator
+) -> None:
+    drafts = [NewActionItem(f"Task {i}") for i in range(50)]
+    naive = NewActionItem("Naive due date", due_at=datetime(2030, 5, 1, 17, 0))
+    with pytest.raises(ValueError, match="due_at"):
+        omi.action_items.create_batch([*drafts, naive])
+    assert emu.stats()["total"] == 0 and emu.records()["action_items"] == []
+
+
 def test_standalone_only_and_locked_items(omi: OmiClient, emu: RunningEmulator) -> None:
     ids = emu.seed(
         {
