@@ -70,7 +70,9 @@ class ActionItems:
 
         def fetch(offset: int, limit: int) -> list[ActionItem]:
             call = Call("GET", _ROUTE, params={**params, "limit": limit, "offset": offset})
-            parse = partial(parse_list, parse=parse_action_item, noun="action item")
+            parse = partial(
+                parse_list, parse=parse_action_item, noun="action item", plural="action items"
+            )
             return self._http.execute(call, parse)
 
         return Pager(
@@ -126,11 +128,12 @@ class ActionItems:
                 key="action_items",
                 parse=parse_action_item,
                 noun="action item",
+                plural="action items",
                 expected=len(chunk),
             )
             return self._http.execute(call, parse)
 
-        return create_in_chunks(bodies, BATCH_MAX, send, "action item")
+        return create_in_chunks(bodies, BATCH_MAX, send, "action items")
 
     def update(
         self,

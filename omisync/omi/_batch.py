@@ -12,10 +12,10 @@ R = TypeVar("R")
 
 
 def create_in_chunks(
-    items: Sequence[N], chunk_size: int, send: Callable[[Sequence[N]], list[R]], noun: str
+    items: Sequence[N], chunk_size: int, send: Callable[[Sequence[N]], list[R]], plural: str
 ) -> list[R]:
     """Send ``items`` in chunks of ``chunk_size`` through ``send``; return all created records
-    in input order.
+    in input order. ``plural`` names the records in messages ("memories").
 
     A failing first chunk raises its own :class:`OmiError`; a failure after some chunks went
     through raises :class:`PartialBatchError` holding what was created (cause chained).
@@ -28,7 +28,7 @@ def create_in_chunks(
             if not created:
                 raise
             raise PartialBatchError(
-                f"{len(created)} of {len(items)} {noun}s were created, then "
+                f"{len(created)} of {len(items)} {plural} were created, then "
                 f"{error.summary}: {error.message}",
                 created=tuple(created),
                 failed_at=start,

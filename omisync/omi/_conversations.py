@@ -92,7 +92,9 @@ class Conversations:
                 params={**params, "limit": limit, "offset": offset},
                 extra_policies=_transcript_policies(include_transcript),
             )
-            parse = partial(parse_list, parse=parse_conversation, noun="conversation")
+            parse = partial(
+                parse_list, parse=parse_conversation, noun="conversation", plural="conversations"
+            )
             return self._http.execute(call, parse)
 
         filters = [v for k, v in params.items() if k != "include_transcript"]

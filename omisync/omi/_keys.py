@@ -24,7 +24,9 @@ class Keys:
     def list(self) -> list[DevApiKey]:
         """The keys, newest first (never their secrets)."""
         call = Call("GET", "keys", auth="id_token")
-        return self._http.execute(call, partial(parse_list, parse=parse_dev_api_key, noun="key"))
+        return self._http.execute(
+            call, partial(parse_list, parse=parse_dev_api_key, noun="key", plural="keys")
+        )
 
     def create(self, name: str, *, scopes: Sequence[str] | None = None) -> DevApiKeyCreated:
         """Create a key (``scopes`` None: read-only); the secret is in the result, once.

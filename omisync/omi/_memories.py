@@ -52,7 +52,9 @@ class Memories:
                 _ROUTE,
                 params={"limit": limit, "offset": offset, "categories": filter_},
             )
-            return self._http.execute(call, partial(parse_list, parse=parse_memory, noun="memory"))
+            return self._http.execute(
+                call, partial(parse_list, parse=parse_memory, noun="memory", plural="memories")
+            )
 
         return Pager(fetch, page_size, filtered=filter_ is not None)
 
@@ -87,11 +89,16 @@ class Memories:
         def send(chunk: Sequence[dict[str, object]]) -> list[Memory]:
             call = Call("POST", f"{_ROUTE}/batch", body={"memories": chunk}, idempotent=True)
             parse = partial(
-                parse_batch, key="memories", parse=parse_memory, noun="memory", expected=len(chunk)
+                parse_batch,
+                key="memories",
+                parse=parse_memory,
+                noun="memory",
+                plural="memories",
+                expected=len(chunk),
             )
             return self._http.execute(call, parse)
 
-        return create_in_chunks(bodies, BATCH_MAX, send, "memory")
+        return create_in_chunks(bodies, BATCH_MAX, send, "memories")
 
     def update(
         self,

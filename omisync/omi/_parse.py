@@ -303,20 +303,29 @@ def parse_dev_api_key_created(data: object, where: str = "answer") -> DevApiKeyC
 # --- envelopes ------------------------------------------------------------------------------
 
 
-def parse_list(data: object, parse: Callable[[object, str], T], noun: str) -> list[T]:
-    """A bare JSON array of records; item errors name their index and id."""
+def parse_list(data: object, parse: Callable[[object, str], T], noun: str, plural: str) -> list[T]:
+    """A bare JSON array of records; item errors name their index and id (``noun`` one record,
+    ``plural`` several, as the messages show them)."""
     if not isinstance(data, list):
-        raise AnswerProblem(f"expected a JSON array of {noun}s, got {_kind(data)}")
+        raise AnswerProblem(f"expected a JSON array of {plural}, got {_kind(data)}")
     return [parse(item, _item_where(noun, i, item)) for i, item in enumerate(data)]
 
 
 def parse_batch(
-    data: object, key: str, parse: Callable[[object, str], T], noun: str, expected: int
+    data: object,
+    key: str,
+    parse: Callable[[object, str], T],
+    noun: str,
+    plural: str,
+    expected: int,
 ) -> list[T]:
-    """A batch answer ``{key: [...], "created_count": n}`` holding ``expected`` records."""
-    items = parse_list(_Fields(data, "answer").present(key), parse, noun)
+    """A batch answer ``{key: [...], "created_count": n}`` holding ``expected`` records (see
+    :func:`parse_list` for ``noun`` and ``plural``)."""
+    items = parse_list(_Fields(data, "answer").present(key), parse, noun, plural)
     if len(items) != expected:
-        raise AnswerProblem(f"answer field {key!r}: sent {expected} {noun}s, got {len(items)} back")
+        raise AnswerProblem(
+            f"answer field {key!r}: sent {expected} {plural}, got {len(items)} back"
+        )
     return items
 
 

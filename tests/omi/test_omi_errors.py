@@ -19,6 +19,7 @@ from omisync.omi import (
     ForbiddenError,
     LockedError,
     MalformedResponseError,
+    NewMemory,
     NotFoundError,
     OmiClient,
     OmiError,
@@ -165,7 +166,7 @@ def test_429_carries_retry_after(mock_client: MockClient) -> None:
     ("body", "words"),
     [
         ("not json at all", "not JSON"),
-        ({"memories": []}, "expected a JSON array of memorys"),
+        ({"memories": []}, "expected a JSON array of memories"),
         ([{"content": "no id"}], "memory #0 field 'id' is missing"),
         ([{"id": "m1", "created_at": "yesterday"}], "memory #0 (id 'm1') field 'created_at'"),
         ([{"id": "m1", "tags": "a,b"}], "field 'tags': expected a list of strings"),
@@ -180,6 +181,12 @@ def test_malformed_answers_name_the_item_and_field(
         client.memories.scan()
     assert words in str(caught.value)
     assert str(caught.value).startswith("GET /v1/dev/user/memories: ")
+
+
+def test_a_short_batch_answer_names_the_records_in_plural(mock_client: MockClient) -> None:
+    client, _, _ = mock_client(answering(200, {"memories": [], "created_count": 0}))
+    with pytest.raises(MalformedResponseError, match="sent 2 memories, got 0 back"):
+        client.memories.create_batch([NewMemory("a"), NewMemory("b")])
 
 
 def test_the_key_never_appears_in_errors_reprs_or_tracebacks(
