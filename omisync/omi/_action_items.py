@@ -11,7 +11,7 @@ from omisync.omi._errors import ValidationError
 from omisync.omi._http import Call, HttpCore
 from omisync.omi._models import ActionItem, NewActionItem
 from omisync.omi._paging import Pager, Scan
-from omisync.omi._parse import parse_action_item, parse_batch, parse_list, parse_success
+from omisync.omi._parse import Noun, parse_action_item, parse_batch, parse_list, parse_success
 from omisync.omi._wire import require_some, wire_datetime, wire_optional_datetime, without_none
 
 #: The largest page the server returns (it clamps silently above this).
@@ -21,6 +21,7 @@ BATCH_MAX = 50
 
 _ROUTE = "user/action-items"
 _ONE = "user/action-items/{action_item_id}"
+_NOUN = Noun("action item", "action items")
 
 
 def _new_item_body(item: NewActionItem) -> dict[str, object]:
@@ -70,9 +71,7 @@ class ActionItems:
 
         def fetch(offset: int, limit: int) -> list[ActionItem]:
             call = Call("GET", _ROUTE, params={**params, "limit": limit, "offset": offset})
-            parse = partial(
-                parse_list, parse=parse_action_item, noun="action item", plural="action items"
-            )
+            parse = partial(parse_list, parse=parse_action_item, noun=_NOUN)
             return self._http.execute(call, parse)
 
         return Pager(
@@ -127,13 +126,12 @@ class ActionItems:
                 parse_batch,
                 key="action_items",
                 parse=parse_action_item,
-                noun="action item",
-                plural="action items",
+                noun=_NOUN,
                 expected=len(chunk),
             )
             return self._http.execute(call, parse)
 
-        return create_in_chunks(bodies, BATCH_MAX, send, "action items")
+        return create_in_chunks(bodies, BATCH_MAX, send, _NOUN)
 
     def update(
         self,

@@ -6,16 +6,17 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from omisync.omi._errors import OmiError, PartialBatchError
+from omisync.omi._parse import Noun
 
 N = TypeVar("N")
 R = TypeVar("R")
 
 
 def create_in_chunks(
-    items: Sequence[N], chunk_size: int, send: Callable[[Sequence[N]], list[R]], plural: str
+    items: Sequence[N], chunk_size: int, send: Callable[[Sequence[N]], list[R]], noun: Noun
 ) -> list[R]:
     """Send ``items`` in chunks of ``chunk_size`` through ``send``; return all created records
-    in input order. ``plural`` names the records in messages ("memories").
+    in input order.
 
     A failing first chunk raises its own :class:`OmiError`; a failure after some chunks went
     through raises :class:`PartialBatchError` holding what was created (cause chained).
@@ -28,7 +29,7 @@ def create_in_chunks(
             if not created:
                 raise
             raise PartialBatchError(
-                f"{len(created)} of {len(items)} {plural} were created, then "
+                f"{len(created)} of {len(items)} {noun.many} were created, then "
                 f"{error.summary}: {error.message}",
                 created=tuple(created),
                 failed_at=start,

@@ -12,6 +12,7 @@ from omisync.omi._limits import TRANSCRIPT_POLICY
 from omisync.omi._models import Conversation, ConversationCreated, Geolocation, NewSegment
 from omisync.omi._paging import Pager, Scan
 from omisync.omi._parse import (
+    Noun,
     parse_conversation,
     parse_conversation_created,
     parse_list,
@@ -93,7 +94,7 @@ class Conversations:
                 extra_policies=_transcript_policies(include_transcript),
             )
             parse = partial(
-                parse_list, parse=parse_conversation, noun="conversation", plural="conversations"
+                parse_list, parse=parse_conversation, noun=Noun("conversation", "conversations")
             )
             return self._http.execute(call, parse)
 

@@ -7,7 +7,7 @@ from functools import partial
 
 from omisync.omi._http import Call, HttpCore
 from omisync.omi._models import DevApiKey, DevApiKeyCreated
-from omisync.omi._parse import parse_dev_api_key, parse_dev_api_key_created, parse_list
+from omisync.omi._parse import Noun, parse_dev_api_key, parse_dev_api_key_created, parse_list
 
 
 def _ignore_body(_: object) -> None:
@@ -25,7 +25,7 @@ class Keys:
         """The keys, newest first (never their secrets)."""
         call = Call("GET", "keys", auth="id_token")
         return self._http.execute(
-            call, partial(parse_list, parse=parse_dev_api_key, noun="key", plural="keys")
+            call, partial(parse_list, parse=parse_dev_api_key, noun=Noun("key", "keys"))
         )
 
     def create(self, name: str, *, scopes: Sequence[str] | None = None) -> DevApiKeyCreated:

@@ -9,7 +9,7 @@ from omisync.omi._batch import create_in_chunks
 from omisync.omi._http import Call, HttpCore
 from omisync.omi._models import Memory, NewMemory
 from omisync.omi._paging import Pager, Scan
-from omisync.omi._parse import parse_batch, parse_list, parse_memory, parse_success
+from omisync.omi._parse import Noun, parse_batch, parse_list, parse_memory, parse_success
 from omisync.omi._wire import require_some, wire_categories, without_none
 
 #: The largest page the server returns (it clamps silently above this).
@@ -19,6 +19,7 @@ BATCH_MAX = 25
 
 _ROUTE = "user/memories"
 _ONE = "user/memories/{memory_id}"
+_NOUN = Noun("memory", "memories")
 
 
 def _new_memory_body(memory: NewMemory) -> dict[str, object]:
@@ -52,9 +53,7 @@ class Memories:
                 _ROUTE,
                 params={"limit": limit, "offset": offset, "categories": filter_},
             )
-            return self._http.execute(
-                call, partial(parse_list, parse=parse_memory, noun="memory", plural="memories")
-            )
+            return self._http.execute(call, partial(parse_list, parse=parse_memory, noun=_NOUN))
 
         return Pager(fetch, page_size, filtered=filter_ is not None)
 
@@ -89,16 +88,11 @@ class Memories:
         def send(chunk: Sequence[dict[str, object]]) -> list[Memory]:
             call = Call("POST", f"{_ROUTE}/batch", body={"memories": chunk}, idempotent=True)
             parse = partial(
-                parse_batch,
-                key="memories",
-                parse=parse_memory,
-                noun="memory",
-                plural="memories",
-                expected=len(chunk),
+                parse_batch, key="memories", parse=parse_memory, noun=_NOUN, expected=len(chunk)
             )
             return self._http.execute(call, parse)
 
-        return create_in_chunks(bodies, BATCH_MAX, send, "memories")
+        return create_in_chunks(bodies, BATCH_MAX, send, _NOUN)
 
     def update(
         self,

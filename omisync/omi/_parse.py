@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from omisync.omi._models import (
     ActionItem,
@@ -29,6 +29,13 @@ from omisync.omi._models import (
 T = TypeVar("T")
 
 _MISSING: Any = object()
+
+
+class Noun(NamedTuple):
+    """What messages call one record (``one``) and several (``many``)."""
+
+    one: str
+    many: str
 
 
 class AnswerProblem(Exception):
@@ -303,28 +310,21 @@ def parse_dev_api_key_created(data: object, where: str = "answer") -> DevApiKeyC
 # --- envelopes ------------------------------------------------------------------------------
 
 
-def parse_list(data: object, parse: Callable[[object, str], T], noun: str, plural: str) -> list[T]:
-    """A bare JSON array of records; item errors name their index and id (``noun`` one record,
-    ``plural`` several, as the messages show them)."""
+def parse_list(data: object, parse: Callable[[object, str], T], noun: Noun) -> list[T]:
+    """A bare JSON array of records; item errors name their index and id."""
     if not isinstance(data, list):
-        raise AnswerProblem(f"expected a JSON array of {plural}, got {_kind(data)}")
-    return [parse(item, _item_where(noun, i, item)) for i, item in enumerate(data)]
+        raise AnswerProblem(f"expected a JSON array of {noun.many}, got {_kind(data)}")
+    return [parse(item, _item_where(noun.one, i, item)) for i, item in enumerate(data)]
 
 
 def parse_batch(
-    data: object,
-    key: str,
-    parse: Callable[[object, str], T],
-    noun: str,
-    plural: str,
-    expected: int,
+    data: object, key: str, parse: Callable[[object, str], T], noun: Noun, expected: int
 ) -> list[T]:
-    """A batch answer ``{key: [...], "created_count": n}`` holding ``expected`` records (see
-    :func:`parse_list` for ``noun`` and ``plural``)."""
-    items = parse_list(_Fields(data, "answer").present(key), parse, noun, plural)
+    """A batch answer ``{key: [...], "created_count": n}`` holding ``expected`` records."""
+    items = parse_list(_Fields(data, "answer").present(key), parse, noun)
     if len(items) != expected:
         raise AnswerProblem(
-            f"answer field {key!r}: sent {expected} {plural}, got {len(items)} back"
+            f"answer field {key!r}: sent {expected} {noun.many}, got {len(items)} back"
         )
     return items
 
