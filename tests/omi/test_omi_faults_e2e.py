@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import pytest
 
 from omisync.emulator import RunningEmulator
-from omisync.omi import OmiClient, RetryPolicy, ServerError, TransportError
+from omisync.omi import AuthError, OmiClient, RetryPolicy, ServerError, TransportError
 from omisync.ratelimit import RateLimiter
 from omisync.ratelimit.testing import ManualClock
+
+NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 def statuses(emu: RunningEmulator, suffix: str) -> list[int]:
@@ -118,3 +121,33 @@ def test_a_429_storm_is_waited_out_even_for_creates(emu: RunningEmulator) -> Non
     assert clock.sleeps == [7, 7]
     assert statuses(emu, "/user/action-items") == [429, 429, 200]
     assert [a["id"] for a in stored_action_items(emu)] == [item.id]
+
+
+def secret_in_logs(records: list[logging.LogRecord], secret: str) -> list[str]:
+    """The log lines (message or any argument) that contain ``secret``."""
+    leaks = []
+    for record in records:
+        texts = [str(record.msg), record.getMessage(), *map(str, record.args or ())]
+        if any(secret in text for text in texts):
+            leaks.append(record.getMessage())
+    return leaks
+
+
+def test_the_key_never_appears_in_log_records(
+    omi: OmiClient, emu: RunningEmulator, caplog: pytest.LogCaptureFixture, api_key: str
+) -> None:
+    """Over a retried 5xx, a dropped write, a 401 and a refused connection, at DEBUG."""
+    caplog.set_level(logging.DEBUG)
+    emu.set_faults(fail_next=1)
+    assert omi.memories.scan().complete
+    emu.set_faults(drop_next=1)
+    with pytest.raises(TransportError):
+        omi.action_items.create("Dropped on the way")
+    with OmiClient(emu.base_url, api_key) as stranger, pytest.raises(AuthError):
+        stranger.memories.scan()
+    nowhere = OmiClient("http://127.0.0.1:9/v1/dev", emu.api_key, retry=NO_RETRY)
+    with nowhere, pytest.raises(TransportError):
+        nowhere.memories.scan()
+    assert any(record.name == "omisync.omi" for record in caplog.records)
+    assert secret_in_logs(caplog.records, emu.api_key) == []
+    assert secret_in_logs(caplog.records, api_key) == []
