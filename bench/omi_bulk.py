@@ -3,7 +3,13 @@
 Creates ``--n`` action items and ``--n`` memories through the batch endpoints and prints the
 requests made against the minimum (ceil(n/50) + ceil(n/25)), the 429s the server sent, the
 achieved request rate as a fraction of the limit, and the elapsed time. Targets: requests =
-minimum, zero 429s, >= 90% of the limit.
+minimum, zero 429s, a steady-state rate >= 90% of the limit.
+
+The steady-state rate leaves out the first window: its requests go out at once as a burst,
+so counting them would let a short run pass 100% of the limit. It is (requests - one window's
+allowance) / elapsed, which no limiter can push above 100% without drawing 429s. The
+all-requests rate is still printed. The default ``--n`` (20,000, 1,200 requests) keeps the
+burst a small part of the run, which takes about 12 s at the default rate.
 
 The emulator runs in its own process (``omisync emulator``) so the client and the server do
 not share an interpreter; its doc limits (100/min per key, 10,000/day) are scaled to
@@ -11,7 +17,7 @@ not share an interpreter; its doc limits (100/min per key, 10,000/day) are scale
 given the same numbers (default 100 per second). A limiter can only be measured while the
 server is not the bottleneck: on a slow machine, lower ``--rate``.
 
-    .venv/bin/python bench/omi_bulk.py --n 5000
+    .venv/bin/python bench/omi_bulk.py --n 20000
 """
 
 from __future__ import annotations
@@ -97,9 +103,18 @@ def emulator_process(window_scale: float, limit_scale: float) -> Iterator[Emulat
         process.wait(timeout=10)
 
 
+def steady_state_rate(requests: int, per_window: int, elapsed: float) -> float:
+    """Requests per second beyond the first window's allowance (which goes out as a burst at
+    the start); 0.0 when the run fitted in one window. At most the limit for a run with no
+    429s, since the last request cannot go out before ``(requests / per_window - 1)``
+    windows have passed."""
+    beyond_first = requests - per_window
+    return beyond_first / elapsed if beyond_first > 0 and elapsed > 0 else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=5000, help="items of each kind (default 5000)")
+    parser.add_argument("--n", type=int, default=20_000, help="items of each kind (default 20000)")
     parser.add_argument(
         "--rate", type=float, default=100.0, help="the limit, requests per second (default 100)"
     )
@@ -138,16 +153,19 @@ def main() -> int:
     requests = int(str(stats["total"]))
     refused = int(by_status.get("429", 0))
     achieved = requests / elapsed
-    fraction = achieved / args.rate
+    steady = steady_state_rate(requests, per_window, elapsed)
+    fraction = steady / args.rate
     print(f"created:            {len(items)} action items, {len(memories)} memories")
     print(f"limit:              {per_window} requests per {args.window:g} s ({args.rate:g}/s)")
     print(f"requests made:      {requests} (minimum {minimum})")
     print(f"429s received:      {refused}")
     print(f"limiter waits:      {len(waits)} ({sum(w.seconds for w in waits):.2f} s)")
     print(f"elapsed:            {elapsed:.2f} s")
-    print(f"achieved rate:      {achieved:.2f} requests/s = {fraction:.1%} of the limit")
-    print("                    (the first window goes out as a burst, so a short run can pass")
-    print("                    100% without a single 429)")
+    print(f"steady-state rate:  {steady:.2f} requests/s = {fraction:.1%} of the limit")
+    print(f"                    (the first window's {per_window} requests, a burst, left out)")
+    print(
+        f"all-requests rate:  {achieved:.2f} requests/s = {achieved / args.rate:.1%} of the limit"
+    )
     fastest = (math.ceil(requests / per_window) - 1) * args.window
     print(
         f"vs fastest allowed: {requests} requests need >= {fastest:.2f} s in {args.window:g} s "
