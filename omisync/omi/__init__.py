@@ -8,8 +8,9 @@
         omi.memories.create_batch([NewMemory("Prefers tea")])
 
 It works with the real backend and with the public doc's variants: listings page until an
-empty page, errors of either shape become one :class:`OmiError` subclass per meaning, safe
-requests are retried with backoff, and every request passes a :class:`RateLimiter`.
+empty page and an empty look-ahead page after it, errors of either shape become one
+:class:`OmiError` subclass per meaning, safe requests are retried with backoff, and every
+request passes a :class:`RateLimiter`.
 """
 
 from omisync.omi._action_items import BATCH_MAX as ACTION_ITEM_BATCH_MAX
