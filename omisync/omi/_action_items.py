@@ -58,8 +58,8 @@ class ActionItems:
         """A lazy listing (open items first, then by due date, then newest). ``start_date`` /
         ``end_date`` filter the creation time (inclusive). ``standalone_only`` keeps items
         with no conversation (filtered here: the server cannot). Locked items are never
-        listed. Raises ``ValueError`` for naive dates or ``conversation_id`` together with
-        ``standalone_only``."""
+        listed. ``page_size`` above :data:`PAGE_MAX` is capped to it. Raises ``ValueError``
+        for naive dates or ``conversation_id`` together with ``standalone_only``."""
         if standalone_only and conversation_id is not None:
             raise ValueError("standalone_only and conversation_id exclude each other")
         params = {
@@ -77,6 +77,7 @@ class ActionItems:
         return Pager(
             fetch,
             page_size,
+            page_max=PAGE_MAX,
             keep=_is_standalone if standalone_only else None,
             filtered=any(value is not None for value in params.values()),
         )

@@ -73,8 +73,8 @@ class Conversations:
         page_size: int | None = None,
     ) -> Pager[Conversation]:
         """A lazy listing, newest first. ``start_date`` / ``end_date`` filter the creation
-        time (inclusive). ``page_size`` defaults to the server's largest (25 with
-        transcripts, else 100). Raises ``ValueError`` for naive dates."""
+        time (inclusive). ``page_size`` defaults to, and is capped at, the server's largest (25
+        with transcripts, else 100). Raises ``ValueError`` for naive dates."""
         params = {
             "include_transcript": include_transcript,
             "start_date": wire_optional_datetime(start_date, "start_date"),
@@ -83,8 +83,7 @@ class Conversations:
             "folder_id": folder_id,
             "starred": starred,
         }
-        if page_size is None:
-            page_size = PAGE_MAX_WITH_TRANSCRIPT if include_transcript else PAGE_MAX
+        page_max = PAGE_MAX_WITH_TRANSCRIPT if include_transcript else PAGE_MAX
 
         def fetch(offset: int, limit: int) -> list[Conversation]:
             call = Call(
@@ -99,7 +98,12 @@ class Conversations:
             return self._http.execute(call, parse)
 
         filters = [v for k, v in params.items() if k != "include_transcript"]
-        return Pager(fetch, page_size, filtered=any(v is not None for v in filters))
+        return Pager(
+            fetch,
+            page_max if page_size is None else page_size,
+            page_max=page_max,
+            filtered=any(v is not None for v in filters),
+        )
 
     def scan(
         self,

@@ -44,7 +44,8 @@ class Memories:
         self, *, categories: Iterable[str] | None = None, page_size: int = PAGE_MAX
     ) -> Pager[Memory]:
         """A lazy listing (ordered by Omi's scoring, then newest first), optionally only the
-        given ``categories``. See :class:`Pager`."""
+        given ``categories``; ``page_size`` above :data:`PAGE_MAX` is capped to it. See
+        :class:`Pager`."""
         filter_ = wire_categories(categories)
 
         def fetch(offset: int, limit: int) -> list[Memory]:
@@ -55,7 +56,7 @@ class Memories:
             )
             return self._http.execute(call, partial(parse_list, parse=parse_memory, noun=_NOUN))
 
-        return Pager(fetch, page_size, filtered=filter_ is not None)
+        return Pager(fetch, page_size, page_max=PAGE_MAX, filtered=filter_ is not None)
 
     def scan(
         self, *, categories: Iterable[str] | None = None, page_size: int = PAGE_MAX

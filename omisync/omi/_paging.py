@@ -10,9 +10,11 @@ costs one request more than its pages of rows, and a run of ``2 * page_size`` hi
 still ends it.
 
 The next offset moves by the rows actually received, so a server that clamps harder than
-expected costs extra requests, never skipped rows, except across an empty window: the
-look-ahead assumes the server honoured ``page_size`` (keep it at most the server's clamp).
-Rows seen twice are dropped by id.
+expected costs extra requests, never skipped rows. Across an empty window the look-ahead
+skips one window, which must not be wider than what the server really serves: Omi clamps
+``limit`` silently (memories and action items at 1000, conversations at 100, 25 with
+transcripts), so a pager never asks for more than its resource's ``page_max`` and a larger
+``page_size`` is capped to it. Rows seen twice are dropped by id.
 """
 
 from __future__ import annotations
@@ -66,8 +68,10 @@ class Scan(Generic[T]):
 class Pager(Generic[T]):
     """A lazy listing: iterate it to page through the endpoint, one page per request.
 
-    An empty page ends the iteration only when the look-ahead page ``page_size`` further on is
-    empty too; if that one has rows, paging goes on from there (see the module docstring).
+    ``page_size`` is capped at ``page_max``, the most rows the server serves per page (the
+    effective size is :attr:`page_size`). An empty page ends the iteration only when the
+    look-ahead page one window further on is empty too; if that one has rows, paging goes on
+    from there (see the module docstring).
     After the iteration ends, :attr:`complete` says whether it reached that confirmed end
     (False if the caller stopped early). Each new iteration starts a new scan. :meth:`collect` reads
     everything into a :class:`Scan`. Errors of a page fetch propagate.
@@ -78,13 +82,14 @@ class Pager(Generic[T]):
         fetch: FetchPage[T],
         page_size: int,
         *,
+        page_max: int,
         keep: Callable[[T], bool] | None = None,
         filtered: bool = False,
     ) -> None:
         if page_size < 1:
             raise ValueError(f"page_size must be >= 1, got {page_size}")
         self._fetch = fetch
-        self.page_size = page_size
+        self.page_size = min(page_size, page_max)
         self._keep = keep
         self.filtered = filtered or keep is not None
         self.complete = False

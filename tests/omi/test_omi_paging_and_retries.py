@@ -107,6 +107,27 @@ def test_page_sizes_are_the_largest_the_server_allows(mock_client: MockClient) -
     assert seen[6][1]["include_transcript"] == "true"
 
 
+def test_a_page_size_above_the_server_clamp_is_capped_to_it(mock_client: MockClient) -> None:
+    seen: list[str] = []
+
+    def empty(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.params["limit"])
+        return httpx.Response(200, json=[])
+
+    client, _, _ = mock_client(empty)
+    pagers = [
+        client.memories.iter(page_size=5000),
+        client.action_items.iter(page_size=5000),
+        client.conversations.iter(page_size=5000),
+        client.conversations.iter(page_size=5000, include_transcript=True),
+        client.conversations.iter(page_size=7),
+    ]
+    assert [pager.page_size for pager in pagers] == [1000, 1000, 100, 25, 7]
+    for pager in pagers:
+        list(pager)
+    assert seen == ["1000"] * 4 + ["100"] * 2 + ["25"] * 2 + ["7"] * 2
+
+
 def test_filters_are_sent_and_standalone_is_filtered_here(mock_client: MockClient) -> None:
     rows = [
         {"id": "a1", "description": "x", "conversation_id": None},

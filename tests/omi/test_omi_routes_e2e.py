@@ -187,6 +187,32 @@ def test_a_page_size_above_the_clamp_still_reads_everything(
     assert len(scan) == 1200 and scan.requests == 4
 
 
+def test_a_page_size_above_the_clamp_skips_a_locked_window_by_what_the_server_serves(
+    omi: OmiClient, emu: RunningEmulator
+) -> None:
+    """Listing positions 1000-1999 are locked: the page at offset 1000 comes back empty. The
+    look-ahead must land at 2000 (the server's 1000-row clamp), not at 1000 + 5000."""
+    newest = datetime(2030, 1, 1, tzinfo=UTC)
+    emu.seed(
+        {
+            "action_items": [
+                {
+                    "description": f"Item {i}",
+                    "created_at": (newest - timedelta(minutes=i)).isoformat(),
+                    "is_locked": 1000 <= i < 2000,
+                }
+                for i in range(3000)
+            ]
+        }
+    )
+    scan = omi.action_items.scan(page_size=5000)
+    expected = [f"Item {i}" for i in [*range(1000), *range(2000, 3000)]]
+    assert [item.description for item in scan] == expected
+    assert scan.complete and scan.is_full_listing
+    # offsets 0, 1000 (empty), 2000 (look-ahead), 3000 (empty), 4000 (empty look-ahead)
+    assert scan.requests == len(requests_to(emu, "/user/action-items")) == 5
+
+
 # --- conversations ------------------------------------------------------------------------
 
 TEXT = (
