@@ -2,7 +2,9 @@
 
 The Obsidian Tasks plugin ignores task-shaped lines inside fenced code blocks (```` ``` ```` and
 ``~~~``, also inside quotes and callouts), inside ``%% … %%`` Obsidian comments and inside
-``<!-- … -->`` HTML comments. YAML frontmatter is never a task either.
+``<!-- … -->`` HTML comments. YAML frontmatter is never a task either. A ``%%`` or ``<!--``
+inside an inline code span (```` `%%` ````, ```` ``a `%%` b`` ````) is literal text, as Obsidian
+shows it: it opens no comment.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Final
 __all__ = ["frontmatter_end", "live_lines"]
 
 _FENCE_RE: Final = re.compile(r"[\s>]*(?P<fence>`{3,}|~{3,})(?P<rest>.*)\Z")
-_COMMENT_TOKEN_RE: Final = re.compile(r"%%|<!--|-->")
+# Outside a comment a backtick run (not escaped by a backslash) may open an inline code span.
+_OPEN_TOKEN_RE: Final = re.compile(r"%%|<!--|(?<!\\)`+")
 
 
 def frontmatter_end(lines: Sequence[str]) -> int:
@@ -51,11 +54,46 @@ def _closes_fence(line: str, char: str, length: int) -> bool:
     )
 
 
+def _code_span_end(line: str, opening: re.Match[str]) -> int:
+    """Where the code span opened by the backtick run ``opening`` ends (just after its closing
+    run of exactly as many backticks), or the end of the run when nothing closes it (then the
+    backticks are literal text, as in CommonMark)."""
+    run = len(opening.group())
+    closing = re.compile(f"(?<!`){'`' * run}(?!`)").search(line, opening.end())
+    return closing.end() if closing is not None else opening.end()
+
+
+def _comment_state(line: str, in_percent: bool, in_html: bool) -> tuple[bool, bool]:
+    """The comment state (inside ``%%``, inside ``<!--``) at the end of ``line``, given the
+    state at its start. Inline code spans outside a comment are skipped: their markers are text.
+    """
+    position = 0
+    while True:
+        if in_percent or in_html:
+            closing = "%%" if in_percent else "-->"
+            found = line.find(closing, position)
+            if found < 0:
+                return in_percent, in_html
+            in_percent = in_html = False
+            position = found + len(closing)
+            continue
+        token = _OPEN_TOKEN_RE.search(line, position)
+        if token is None:
+            return False, False
+        text = token.group()
+        if text.startswith("`"):
+            position = _code_span_end(line, token)
+        else:
+            in_percent, in_html = text == "%%", text == "<!--"
+            position = token.end()
+
+
 def live_lines(lines: Sequence[str]) -> list[bool]:
     """For each line, True when a task on it is live (outside frontmatter, code and comments).
 
     A line counts as inside a comment when the comment is open where the line starts; a task
-    line that merely ends with an inline ``%% note %%`` is live.
+    line that merely ends with an inline ``%% note %%`` is live. Comment markers inside inline
+    code spans are text (a prose line such as ``Tip: `%%` starts a comment.`` hides nothing).
     """
     live = [False] * len(lines)
     fence: tuple[str, int] | None = None
@@ -72,14 +110,5 @@ def live_lines(lines: Sequence[str]) -> list[bool]:
             if fence is not None:
                 continue
             live[index] = True
-        for token in _COMMENT_TOKEN_RE.finditer(line):
-            text = token.group()
-            if in_html:
-                in_html = text != "-->"
-            elif in_percent:
-                in_percent = text != "%%"
-            elif text == "%%":
-                in_percent = True
-            elif text == "<!--":
-                in_html = True
+        in_percent, in_html = _comment_state(line, in_percent, in_html)
     return live

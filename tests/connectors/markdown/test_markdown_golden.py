@@ -93,7 +93,12 @@ def test_tasks_in_code_and_comments_are_not_tasks() -> None:
     descriptions = [task.description for _, task in note.tasks()]
     assert not [d for d in descriptions if "fence" in d or "an Obsidian" in d or "an HTML" in d]
     assert "Task with inline comment %% hidden %%" in descriptions
-    assert len(descriptions) == 15
+    # `%%` and `<!--` inside inline code spans open no comment: the tasks below them are live.
+    assert descriptions[-2:] == [
+        "Task below inline code markers",
+        "Task below a quoted code marker",
+    ]
+    assert len(descriptions) == 17
     callouts = NoteText.decode((GOLDEN / "callouts-crlf.md").read_bytes())
     assert [t.description for _, t in callouts.tasks()] == [
         "Draft the proposal",
