@@ -159,6 +159,11 @@ class RunningEmulator:
         """Forget every rate-limit window."""
         self.admin_request("POST", "/rate-limits/reset")
 
+    def rate_limit_usage(self) -> dict[str, int]:
+        """Requests per rate-limit bucket in its open windows (``{}`` when nothing counted)."""
+        result: dict[str, int] = self.admin_request("GET", "/rate-limits")["used"]
+        return result
+
     def stats(self) -> dict[str, Any]:
         """The ``/v1/dev`` request log (``total``, ``writes``, ``by_status``, ``requests``)."""
         result: dict[str, Any] = self.admin_request("GET", "/stats")

@@ -152,6 +152,17 @@ class RateLimiter:
             return RateDecision(allowed=True)
         return self._charge_backend(key_id, policy)
 
+    def usage(self) -> dict[str, int]:
+        """Requests counted per bucket in the windows still open, summed over keys (for
+        ``GET /_emulator/rate-limits``: which buckets a request was charged to)."""
+        now = self._monotonic()
+        used: dict[str, int] = {}
+        with self._lock:
+            for (name, _), window in self._windows.items():
+                if now < window.started + self.bucket(name).window_seconds:
+                    used[name] = used.get(name, 0) + window.count
+        return used
+
     def reset(self) -> None:
         """Forget every window."""
         with self._lock:

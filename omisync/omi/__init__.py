@@ -40,6 +40,8 @@ from omisync.omi._errors import (
 from omisync.omi._keys import Keys
 from omisync.omi._limits import (
     BACKEND_POLICIES,
+    KNOWN_POLICIES,
+    OPT_IN_POLICIES,
     ROUTE_POLICIES,
     backend_rate_limits,
     docs_rate_limits,
@@ -77,10 +79,12 @@ __all__ = [
     "CONVERSATION_PAGE_MAX",
     "CONVERSATION_TRANSCRIPT_PAGE_MAX",
     "DEFAULT_BASE_URL",
+    "KNOWN_POLICIES",
     "MEMORY_BATCH_MAX",
     "MEMORY_CATEGORIES",
     "MEMORY_PAGE_MAX",
     "NO_RETRY",
+    "OPT_IN_POLICIES",
     "ROUTE_POLICIES",
     "ActionItem",
     "ActionItems",

@@ -126,6 +126,13 @@ def test_transcript_reads_charge_a_second_policy(omi_emulator_factory: Factory) 
 
     assert (first.status_code, second.status_code, plain.status_code) == (200, 429, 200)
     assert second.headers["x-ratelimit-limit"] == "1"
+    # Refused requests count too (omi-api.md §4).
+    assert emulator.rate_limit_usage() == {
+        "dev:conversations_read": 3,
+        "dev:conversation_transcript_read": 2,
+    }
+    emulator.reset_rate_limits()
+    assert emulator.rate_limit_usage() == {}
 
 
 def test_scope_is_checked_before_the_rate_limit(omi_emulator_factory: Factory) -> None:

@@ -9,6 +9,8 @@ Every route but ``health`` needs ``Authorization: Bearer <admin token>``:
 - ``POST /_emulator/lock``: ``{"kind": "memory"|"action_item"|"conversation", "id", "locked"}``;
 - ``POST /_emulator/reset``: ``{"sample_data": false}`` empties the data (keys stay), the rate
   windows, the request log, and restores the startup faults;
+- ``GET /_emulator/rate-limits``: ``{"profile", "used": {bucket: requests}}``, what each
+  bucket counted in its open windows (every key together);
 - ``POST /_emulator/rate-limits/reset``: forget every rate window;
 - ``GET|DELETE /_emulator/stats``: the request log (:class:`~omisync.emulator.stats.RequestLog`);
 - ``GET /_emulator/records``: every stored record, hidden fields and rows included.
@@ -135,6 +137,14 @@ async def reset(
     if body is not None and body.sample_data:
         load_sample_data(state.store, state.now())
     return {"reset": True}
+
+
+@guarded.get("/rate-limits")
+async def rate_limits(
+    state: StateDep,
+) -> dict[str, object]:
+    """The profile and the requests each bucket counted in its open windows."""
+    return {"profile": state.limiter.profile, "used": state.limiter.usage()}
 
 
 @guarded.post("/rate-limits/reset")
