@@ -20,12 +20,12 @@ the vault::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from omisync.config.errors import ConfigError, ConfigProblem
+from omisync.config.paths import ConfigPath, ExistingDir
 from omisync.config.schema import parse_duration
 
 __all__ = ["MarkdownOptions"]
@@ -54,7 +54,8 @@ class MarkdownOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    path: Path
+    path: ExistingDir
+    """The vault folder (it must exist); relative to the config file's folder."""
     tasks_file: VaultPath = "Omi/Tasks.md"
     tasks_heading: str = "## From Omi"
     task_tag: str | None = "#omi"
@@ -64,9 +65,10 @@ class MarkdownOptions(BaseModel):
     inbox_folder: VaultPath = "Omi/Inbox"
     settle_seconds: Annotated[float, BeforeValidator(_seconds), Field(alias="settle")] = 5.0
     import_done_tasks: bool = False
-    cache_file: Path | None = None
+    cache_file: ConfigPath | None = None
     """Where the scan cache is kept between runs, so a new process does not re-read every
-    note (default: none; the cache then lives only as long as the process)."""
+    note (default: a file per connector in omisync's state folder, see
+    :func:`~.side.default_cache_file`)."""
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any], where: tuple[str | int, ...] = ()) -> MarkdownOptions:

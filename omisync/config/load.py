@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import difflib
 import os
-import stat
 import typing
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from omisync.config.errors import ConfigError, ConfigProblem
+from omisync.config.messages import MISSING, user_message
+from omisync.config.paths import CONFIG_DIR, path_fields
 from omisync.config.schema import Config, ConnectorSettings
-from omisync.config.secrets import Resolver
+from omisync.config.secrets import SECRET_KEYS, Resolver, readable_by_others, secret_fields
 from omisync.config.yaml_source import KeyPath, SourceMap, YamlSyntaxError, load_yaml
 
 #: Given a connector type name, the pydantic model of its own options (None if unknown).
@@ -49,7 +51,8 @@ def load_config(
 
     ``options_schema`` checks each connector's own options; ``known_types`` lists the connector
     types for "did you mean" hints. ``secrets=False`` leaves every secret unread (None), for
-    commands that need no credentials. Returns the validated :class:`Config`. Raises
+    commands that need no credentials. Relative paths are relative to the config file's folder
+    (see :mod:`omisync.config.paths`). Returns the validated :class:`Config`. Raises
     :class:`ConfigError` listing every problem, each with its file, line and key.
     """
     file = find_config_path(path, env)
@@ -62,10 +65,23 @@ def load_config(
                 )
             ]
         )
-    data, source, problems = _read_all(file)
-    resolver = Resolver(source, env, file.parent, secrets=secrets)
+    data, source, problems, files = _read_all(file)
+    folder = Path(os.path.abspath(file)).parent
+    schemas = _Schemas(options_schema, known_types)
+    resolver = Resolver(
+        source,
+        env,
+        folder,
+        secrets=secrets,
+        secret_keys=lambda at: _secret_keys(at, data, schemas),
+    )
     data = resolver.resolve(data)
     problems.extend(resolver.problems)
+    context = {CONFIG_DIR: folder}
+    problems.extend(
+        _check_connectors(data.get("connectors"), source, schemas, context, secrets=secrets)
+    )
+    warnings = [*filter(None, map(readable_by_others, files)), *resolver.warnings]
     config: Config | None = None
     try:
         config = Config.model_validate(
@@ -73,23 +89,52 @@ def load_config(
                 **data,
                 "source": file,
                 "secret_values": frozenset(resolver.secret_values),
-                "warnings": tuple(_permission_warnings(file)),
-            }
+                "warnings": tuple(warnings),
+            },
+            context=context,
         )
     except ValidationError as exc:
         problems.extend(_problems_from(exc, Config, (), source))
-    problems.extend(_check_connectors(data.get("connectors"), source, options_schema, known_types))
     if problems:
         raise ConfigError(problems)
     assert config is not None
     return config
 
 
-def _read_all(file: Path) -> tuple[dict[str, Any], SourceMap, list[ConfigProblem]]:
-    """Read the main file and ``connectors.d/*.yaml`` into one mapping."""
+@dataclass(frozen=True, slots=True)
+class _Schemas:
+    """The connector option schemas the loader may consult."""
+
+    options_schema: OptionsSchema | None
+    known_types: Callable[[], list[str]] | None
+
+    def of(self, raw: object) -> type[BaseModel] | None:
+        """The options schema of a raw connector mapping (None: unknown, or not checked)."""
+        if self.options_schema is None or not isinstance(raw, dict):
+            return None
+        type_name = raw.get("type")
+        return self.options_schema(type_name) if isinstance(type_name, str) else None
+
+
+def _secret_keys(at: KeyPath, data: Mapping[str, Any], schemas: _Schemas) -> frozenset[str]:
+    """The secret keys of the mapping at ``at``: the core ones, plus, in a connector, the
+    fields its options schema declares secret."""
+    if len(at) == 2 and at[0] == "connectors":
+        connectors = data.get("connectors")
+        raw = connectors.get(at[1]) if isinstance(connectors, dict) else None
+        model = schemas.of(raw)
+        if model is not None:
+            return SECRET_KEYS | secret_fields(model)
+    return SECRET_KEYS
+
+
+def _read_all(file: Path) -> tuple[dict[str, Any], SourceMap, list[ConfigProblem], list[Path]]:
+    """Read the main file and ``connectors.d/*.yaml`` into one mapping; also return the files
+    read."""
     problems: list[ConfigProblem] = []
     source = SourceMap()
     data = _read_mapping(file, (), source, problems)
+    files = [file]
     for section in ("omi", "state", "connectors"):
         if section in data and data[section] is None:
             data[section] = {}  # a section whose keys are all commented out
@@ -97,6 +142,7 @@ def _read_all(file: Path) -> tuple[dict[str, Any], SourceMap, list[ConfigProblem
     extra_dir = file.parent / "connectors.d"
     if extra_dir.is_dir() and isinstance(connectors, dict):
         for extra in sorted([*extra_dir.glob("*.yaml"), *extra_dir.glob("*.yml")]):
+            files.append(extra)
             more = _read_mapping(extra, ("connectors",), source, problems)
             for name, value in more.items():
                 if name in connectors:
@@ -111,7 +157,7 @@ def _read_all(file: Path) -> tuple[dict[str, Any], SourceMap, list[ConfigProblem
                     )
                     continue
                 connectors[name] = value
-    return data, source, problems
+    return data, source, problems, files
 
 
 def _read_mapping(
@@ -149,21 +195,25 @@ def _read_mapping(
 def _check_connectors(
     connectors: object,
     source: SourceMap,
-    options_schema: OptionsSchema | None,
-    known_types: Callable[[], list[str]] | None,
+    schemas: _Schemas,
+    context: dict[str, Any],
+    *,
+    secrets: bool,
 ) -> list[ConfigProblem]:
     """Check each connector's own options against its type's schema (raw data, so this runs
-    even when other parts of the config are wrong)."""
-    if options_schema is None or not isinstance(connectors, dict):
+    even when other parts of the config are wrong), and write the absolute form of each of
+    its paths back into ``connectors``. With ``secrets=False`` a missing secret is no problem
+    (it was left unread on purpose)."""
+    if schemas.options_schema is None or not isinstance(connectors, dict):
         return []
     problems: list[ConfigProblem] = []
     for name, raw in connectors.items():
         path: KeyPath = ("connectors", str(name))
         if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
             continue  # the main schema reports it
-        model = options_schema(raw["type"])
+        model = schemas.of(raw)
         if model is None:
-            types = known_types() if known_types else []
+            types = schemas.known_types() if schemas.known_types else []
             listed = f" (known: {', '.join(sorted(types))})" if types else ""
             problems.append(
                 ConfigProblem(
@@ -175,9 +225,19 @@ def _check_connectors(
             continue
         options = {k: v for k, v in raw.items() if k not in ConnectorSettings.model_fields}
         try:
-            model.model_validate(options)
+            validated = model.model_validate(options, context=context)
         except ValidationError as exc:
-            problems.extend(_problems_from(exc, model, path, source, ConnectorSettings))
+            unread = frozenset() if secrets else secret_fields(model)
+            problems.extend(
+                problem
+                for problem in _problems_from(exc, model, path, source, ConnectorSettings)
+                if not (problem.message == MISSING and problem.path[-1] in unread)
+            )
+            continue
+        for field, key in path_fields(model):
+            value = getattr(validated, field)
+            if key in raw and value is not None:
+                raw[key] = str(value)
     return problems
 
 
@@ -197,17 +257,10 @@ def _problems_from(
             if also_allowed is not None and not loc[:-1]:
                 allowed |= set(also_allowed.model_fields)
             message = f"unknown key{_did_you_mean(str(loc[-1]), sorted(allowed))}"
-        elif error["type"] == "missing":
-            message = "required key is missing"
         else:
-            message = _plain(error["msg"])
+            message = user_message(error)
         problems.append(ConfigProblem(message, path, source.find(path)))
     return problems
-
-
-def _plain(message: str) -> str:
-    """Pydantic says ``Value error, X``; the user only needs ``X``."""
-    return message.removeprefix("Value error, ")
 
 
 def _allowed_keys(model: type[BaseModel], loc: KeyPath) -> set[str]:
@@ -232,13 +285,3 @@ _INTERNAL_FIELDS = frozenset({"source", "secret_values", "warnings"})
 def _did_you_mean(word: str, candidates: list[str] | set[str]) -> str:
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
     return f" {word!r}; did you mean {close[0]!r}?" if close else f" {word!r}"
-
-
-def _permission_warnings(file: Path) -> list[str]:
-    try:
-        mode = file.stat().st_mode
-    except OSError:
-        return []
-    if mode & (stat.S_IRGRP | stat.S_IROTH):
-        return [f"{file} is readable by other users and may hold secrets; run: chmod 600 {file}"]
-    return []

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+)
 
+from omisync.config.paths import FilePath
 from omisync.sync.options import (
     ConflictPolicy,
     DeletePolicy,
@@ -27,28 +37,78 @@ DEFAULT_OMI_BASE_URL = "https://api.omi.me/v1/dev"
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
+#: No duration in a config is longer: anything more is a typo (and would overflow timers).
+MAX_DURATION = timedelta(days=365)
+#: The shortest and longest ``interval`` of a connector.
+MIN_INTERVAL = timedelta(seconds=1)
+MAX_INTERVAL = timedelta(days=7)
+
 
 def parse_duration(value: object) -> timedelta:
-    """Parse ``90s``, ``5m``, ``1h30m``, ``2d`` (or a number of seconds) into a timedelta.
+    """Parse ``90s``, ``5m``, ``1h30m``, ``2d`` (or a number of seconds) into a timedelta
+    longer than zero and at most :data:`MAX_DURATION`.
 
     Raises ``ValueError`` with the accepted forms when the value is none of them.
     """
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return timedelta(seconds=value)
-    text = str(value).strip().replace(" ", "")
-    match = _DURATION.fullmatch(text)
-    if not text or match is None or not any(match.groups()):
-        raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 5m, 1h or 1h30m")
-    days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-    result = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        result = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        result = _checked(value, lambda: timedelta(seconds=value))
+    else:
+        text = str(value).strip().replace(" ", "")
+        match = _DURATION.fullmatch(text)
+        if not text or match is None or not any(match.groups()):
+            raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 5m, 1h or 1h30m")
+        days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
+        result = _checked(
+            value, lambda: timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        )
     if result <= timedelta(0):
         raise ValueError(f"{value!r} must be longer than zero")
+    if result > MAX_DURATION:
+        raise _too_long(value)
     return result
 
 
+def _checked(value: object, make: Callable[[], timedelta]) -> timedelta:
+    try:
+        return make()
+    except (OverflowError, ValueError):  # beyond what a timedelta holds (or NaN)
+        if isinstance(value, float) and value != value:
+            raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 5m or 1h") from None
+        raise _too_long(value) from None
+
+
+def _too_long(value: object) -> ValueError:
+    return ValueError(f"{value!r} is too long; the longest is {MAX_DURATION.days}d")
+
+
+def _within(low: timedelta, high: timedelta, hint: str) -> Callable[[timedelta], timedelta]:
+    def check(value: timedelta) -> timedelta:
+        if not low <= value <= high:
+            raise ValueError(
+                f"{_words(value)} is out of range: use {_words(low)} to {_words(high)}{hint}"
+            )
+        return value
+
+    return check
+
+
+def _words(value: timedelta) -> str:
+    seconds = value.total_seconds()
+    for unit, size in (("d", 86_400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+#: A connector's sync interval: :data:`MIN_INTERVAL` to :data:`MAX_INTERVAL`.
+Interval = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    AfterValidator(_within(MIN_INTERVAL, MAX_INTERVAL, " (5m is a good start)")),
+]
 
 
 def default_state_path() -> Path:
@@ -113,14 +173,23 @@ class OmiSettings(_Strict):
 
 
 class StateSettings(_Strict):
-    """Where omisync keeps its state DB."""
+    """Where omisync keeps its state DB (a relative path is relative to the config file)."""
 
-    path: Path = Field(default_factory=default_state_path)
+    path: FilePath = Field(default_factory=default_state_path)
 
-    @field_validator("path", mode="before")
-    @classmethod
-    def _expand(cls, value: Any) -> Any:
-        return os.path.expanduser(value) if isinstance(value, str) else value
+
+_ENGINE_MAX_DELETE = MaxDelete()
+
+
+class MaxDeleteSettings(_Strict):
+    """``max_delete``: the most deletions one run may make on one side without confirmation."""
+
+    count: int = Field(_ENGINE_MAX_DELETE.count, ge=0)
+    percent: float = Field(_ENGINE_MAX_DELETE.percent, ge=0, le=100)
+
+    def to_engine(self) -> MaxDelete:
+        """The engine's :class:`MaxDelete`."""
+        return MaxDelete(count=self.count, percent=self.percent)
 
 
 class ConnectorSettings(BaseModel):
@@ -131,7 +200,7 @@ class ConnectorSettings(BaseModel):
 
     type: str
     enabled: bool = True
-    interval: Duration = timedelta(minutes=5)
+    interval: Interval = timedelta(minutes=5)
     tasks: Direction = Direction.BOTH
     """Action items ⇄ the connector's tasks."""
     notes: Direction = Direction.BOTH
@@ -143,7 +212,7 @@ class ConnectorSettings(BaseModel):
     on_delete: DeletePolicy = DeletePolicy.COMPLETE
     create_completed: bool = False
     """Copy items that are already done when they are first seen (off: old work is history)."""
-    max_delete: MaxDelete = MaxDelete()
+    max_delete: MaxDeleteSettings = MaxDeleteSettings()
 
     @property
     def options(self) -> dict[str, Any]:
@@ -164,7 +233,7 @@ class ConnectorSettings(BaseModel):
         return SyncOptions(
             tasks=kind(self.tasks),
             notes=kind(self.notes),
-            max_delete=self.max_delete,
+            max_delete=self.max_delete.to_engine(),
             confirm_deletes=confirm_deletes,
             timezone=timezone,
         )

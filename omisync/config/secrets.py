@@ -1,21 +1,56 @@
 """Resolve ``${ENV}`` references, ``${credential:NAME}`` and ``<secret>_file`` keys in raw config.
 
 Secrets never appear in problems: a problem names the variable, credential or file, not a value.
+Every value that came from the environment, a file or a credential is collected for log
+redaction, whatever key it was used in (``base_url: https://${HOST}/`` may hide a token).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+import stat
+import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, SecretBytes, SecretStr
 
 from omisync.config.errors import ConfigProblem
 from omisync.config.yaml_source import KeyPath, SourceMap
 
-#: Keys whose values are secrets; each may instead be given as ``<key>_file: PATH``.
+#: Keys whose values are secrets everywhere; each may instead be given as ``<key>_file: PATH``.
+#: A connector's options schema adds its own: every field typed ``SecretStr``.
 SECRET_KEYS = frozenset({"api_key", "token", "api_token", "admin_token"})
+
+
+def secret_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The config keys ``model`` declares secret: its ``SecretStr`` (or ``SecretBytes``)
+    fields, optional or not, by alias when they have one."""
+
+    def is_secret(annotation: Any) -> bool:
+        if annotation in (SecretStr, SecretBytes):
+            return True
+        return any(is_secret(arg) for arg in typing.get_args(annotation))
+
+    return frozenset(
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if is_secret(field.annotation)
+    )
+
+
+def readable_by_others(file: Path) -> str | None:
+    """A warning when ``file`` (which may hold secrets) is readable by other users."""
+    try:
+        mode = file.stat().st_mode
+    except OSError:
+        return None
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        return f"{file} is readable by other users and may hold secrets; run: chmod 600 {file}"
+    return None
+
 
 _REFERENCE = re.compile(r"\$\$|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -27,39 +62,51 @@ class Resolver:
     ``env`` is the environment to read (``os.environ`` by default); ``base_dir`` anchors
     relative ``*_file`` paths (the directory of the config file). With ``secrets=False`` the
     secret keys are left out unread (for commands that need no credentials, like ``status``).
+    ``secret_keys`` says which keys of the mapping at a key path are secrets (default:
+    :data:`SECRET_KEYS` everywhere). ``warnings`` collects secret files others may read.
     """
 
     def __init__(
-        self, source: SourceMap, env: Mapping[str, str], base_dir: Path, *, secrets: bool = True
+        self,
+        source: SourceMap,
+        env: Mapping[str, str],
+        base_dir: Path,
+        *,
+        secrets: bool = True,
+        secret_keys: Callable[[KeyPath], frozenset[str]] = lambda path: SECRET_KEYS,
     ) -> None:
         self.source = source
         self.env = env
         self.base_dir = base_dir
         self.read_secrets = secrets
+        self.secret_keys = secret_keys
         self.problems: list[ConfigProblem] = []
+        self.warnings: list[str] = []
         self.secret_values: set[str] = set()
 
-    def resolve(self, data: Any, path: KeyPath = ()) -> Any:
-        """Return ``data`` with every reference resolved (problems are recorded in ``problems``)."""
+    def resolve(self, data: Any, path: KeyPath = (), *, secret: bool = False) -> Any:
+        """Return ``data`` with every reference resolved (problems are recorded in ``problems``).
+        ``secret``: ``data`` is the value of a secret key."""
         if isinstance(data, dict):
             return self._resolve_mapping(data, path)
         if isinstance(data, list):
             return [self.resolve(item, (*path, index)) for index, item in enumerate(data)]
         if isinstance(data, str):
             value = self._interpolate(data, path)
-            if path and path[-1] in SECRET_KEYS and value:
+            if secret and value:
                 self.secret_values.add(value)
             return value
         return data
 
     def _resolve_mapping(self, data: dict[Any, Any], path: KeyPath) -> dict[Any, Any]:
         resolved: dict[Any, Any] = {}
+        secret_keys = self.secret_keys(path)
         for key, value in data.items():
             child = (*path, str(key))
             secret_key = str(key).removesuffix("_file")
-            if not self.read_secrets and secret_key in SECRET_KEYS:
+            if not self.read_secrets and secret_key in secret_keys:
                 continue
-            if str(key).endswith("_file") and secret_key in SECRET_KEYS:
+            if str(key).endswith("_file") and secret_key in secret_keys:
                 if secret_key in data:
                     self._problem(child, f"give either {secret_key} or {key}, not both")
                     continue
@@ -69,7 +116,7 @@ class Resolver:
                     resolved[secret_key] = secret
                     self.secret_values.add(secret)
                 continue
-            resolved[key] = self.resolve(value, child)
+            resolved[key] = self.resolve(value, child, secret=str(key) in secret_keys)
         return resolved
 
     def _interpolate(self, text: str, path: KeyPath) -> str:
@@ -93,7 +140,10 @@ class Resolver:
                     f"export it or write the value here",
                 )
                 return ""
-            return self.env[reference]
+            value = self.env[reference]
+            if value:
+                self.secret_values.add(value)
+            return value
 
         return _REFERENCE.sub(replace, text)
 
@@ -126,6 +176,9 @@ class Resolver:
         if not value:
             self._problem(path, f"secret file {file} is empty")
             return None
+        warning = readable_by_others(file)
+        if warning is not None and warning not in self.warnings:
+            self.warnings.append(warning)
         return value
 
     def _problem(self, path: KeyPath, message: str) -> None:
