@@ -11,9 +11,11 @@ The object an entry point names is a *connector factory*: see :class:`ConnectorF
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Mapping
 from datetime import tzinfo
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 from pydantic import BaseModel
@@ -32,7 +34,11 @@ class ConnectorFactory(Protocol):
     def from_settings(
         self, name: str, options: Mapping[str, Any], *, zone: tzinfo, dry_run: bool
     ) -> Side:
-        """Build the peer side of connector ``name`` from its own config keys."""
+        """Build the peer side of connector ``name`` from its own config keys.
+
+        A factory may also take a keyword ``state_dir: Path`` (omisync's state folder, where
+        it may keep caches between runs); :func:`build_side` passes it only to those that do.
+        """
         ...
 
 
@@ -82,6 +88,29 @@ def load_connector(type_name: str) -> ConnectorFactory:
             "it was written for another omisync version"
         )
     return cast(ConnectorFactory, factory)
+
+
+def build_side(
+    factory: ConnectorFactory,
+    name: str,
+    options: Mapping[str, Any],
+    *,
+    zone: tzinfo,
+    dry_run: bool,
+    state_dir: Path,
+) -> Side:
+    """``factory.from_settings(...)``, with ``state_dir`` when its signature takes it (or
+    ``**kwargs``), so connectors written before that keyword still load."""
+    try:
+        parameters = list(inspect.signature(factory.from_settings).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: call the plain contract
+        parameters = []
+    takes = any(p.name == "state_dir" or p.kind is p.VAR_KEYWORD for p in parameters)
+    if not takes:
+        return factory.from_settings(name, options, zone=zone, dry_run=dry_run)
+    build: Any = factory.from_settings
+    side: Side = build(name, options, zone=zone, dry_run=dry_run, state_dir=state_dir)
+    return side
 
 
 def options_model(type_name: str) -> type[BaseModel] | None:

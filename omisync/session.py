@@ -25,7 +25,7 @@ from omisync.config import Config, ConnectorSettings, OmiSettings
 from omisync.conversations import ConnectorReport, ConversationFlows
 from omisync.omi import OmiClient, omi_rate_limits
 from omisync.omi_side import OmiSide
-from omisync.plugins import load_connector
+from omisync.plugins import build_side, load_connector
 from omisync.progress import SyncProgress, journal_checkpoint
 from omisync.ratelimit import RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
 from omisync.state import RunLock, StateDB
@@ -195,7 +195,15 @@ class Session:
             return self.peer_sides[name]
         settings: ConnectorSettings = self.config.connectors[name]
         factory = load_connector(settings.type)
-        side = factory.from_settings(name, settings.options, zone=self.zone, dry_run=self.dry_run)
+        state_dir = Path(self.config.state.path).parent
+        side = build_side(
+            factory,
+            name,
+            settings.options,
+            zone=self.zone,
+            dry_run=self.dry_run,
+            state_dir=state_dir,
+        )
         if self.peer_sides is not None:
             self.peer_sides[name] = side
         return side

@@ -7,6 +7,7 @@ The text layer is pure and has one module per job:
   from frontmatter, code and comments, keeping every byte;
 - :mod:`.scanner` finds the synced task lines of a vault, re-reading only changed notes;
 - :mod:`.vaultfs` writes files atomically, only when unchanged since they were read;
+- :mod:`.cache` keeps the scan caches in one file between processes;
 - :mod:`.anchors` and :mod:`.recurrence` name omisync's ``^omi-…`` identities and advance
   simple recurring tasks;
 - :mod:`.task_store`, :mod:`.note_store` and :mod:`.conversation_store` keep tasks, memory
@@ -48,7 +49,7 @@ from .memories import (
 )
 from .regions import RegionError, replace_region
 from .scanner import FoundTask, ScanResult, TaskSelection, VaultScanner
-from .side import MarkdownSide
+from .side import MarkdownSide, default_cache_file
 from .task_store import anchor_for_stamp
 from .taskline import (
     KEEP,
@@ -99,6 +100,7 @@ __all__ = [
     "atomic_write",
     "clean_description",
     "conversation_file_name",
+    "default_cache_file",
     "edit_task_line",
     "history_anchor",
     "is_history_anchor",

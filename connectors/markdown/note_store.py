@@ -4,7 +4,9 @@
 stamps an ``omisync_id`` into a note the user wrote (so a rename keeps its identity), and
 applies the engine's writes. A deleted memory's note is moved to the vault's ``.trash``
 folder, never destroyed. A note longer than Omi's limit is listed as it is; the engine refuses
-it and reports it (it is never truncated).
+it and reports it (it is never truncated). The index of notes (each note's stamp and what it
+holds) can be kept in the connector's :class:`~.cache.CacheFile`, so a new process reads only
+notes that changed.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from omisync.sync.links import Projection
 from omisync.sync.records import RecordError, note_projection
@@ -34,6 +36,7 @@ from omisync.sync.side import (
 )
 
 from .anchors import new_anchor
+from .cache import CacheFile
 from .memories import (
     MemoryNote,
     NoteFormatError,
@@ -45,7 +48,13 @@ from .memories import (
 from .task_store import anchor_for_stamp
 from .vaultfs import FileStamp, VaultWriteError, atomic_write, is_settling, read_stamped
 
-__all__ = ["NoteStore", "memory_to_projection"]
+__all__ = ["NoteListing", "NoteStore", "memory_to_projection"]
+
+#: The note index's section of the cache file, and its format version (bump on a change).
+CACHE_SECTION: Final = "notes"
+_CACHE_VERSION: Final = 1
+_CACHED_FIELDS: Final = ("content", "note_id", "category", "tags", "visibility", "created",
+                         "updated")  # fmt: skip
 
 
 def memory_to_projection(memory: MemoryNote) -> Projection:
@@ -61,6 +70,34 @@ class _Entry:
     memory: MemoryNote | None
     error: str | None = None
 
+    def dump(self) -> list[Any]:
+        """The entry as JSON data (the note's unknown frontmatter keys are not kept: every
+        write re-reads the note)."""
+        memory = None
+        if self.memory is not None:
+            memory = {k: v for k, v in asdict(self.memory).items() if k in _CACHED_FIELDS}
+        return [self.stamp.mtime_ns, self.stamp.size, self.stamp.sha256, memory, self.error]
+
+    @classmethod
+    def load(cls, value: Any) -> _Entry:
+        """The entry :meth:`dump` gave. Raises ValueError, TypeError or KeyError on other data."""
+        mtime, size, digest, memory, error = value
+        note = None
+        if memory is not None:
+            fields = {k: memory[k] for k in _CACHED_FIELDS}
+            note = MemoryNote(**{**fields, "tags": tuple(map(str, fields["tags"]))})
+        return cls(FileStamp(int(mtime), int(size), str(digest)), note, error)
+
+
+@dataclass(slots=True)
+class NoteListing:
+    """The figures of one listing of the memories folder: notes stat'ed and read, and the
+    notes modified too recently to read (being edited; read next cycle)."""
+
+    files_statted: int = 0
+    files_read: int = 0
+    unsettled: list[str] = field(default_factory=list)
+
 
 class NoteStore:
     """The memory notes of one folder, by ``omisync_id``."""
@@ -73,6 +110,7 @@ class NoteStore:
         zone: tzinfo,
         settle_seconds: float = 0.0,
         dry_run: bool = False,
+        cache: CacheFile | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.root = root
@@ -81,11 +119,31 @@ class NoteStore:
         self.settle_seconds = settle_seconds
         self.dry_run = dry_run
         self.clock = clock
+        self.cache = cache or CacheFile(None)
         self.problems: list[str] = []
-        self._cache: dict[str, _Entry] = {}
+        self.last_listing = NoteListing()
+        """The last listing's figures."""
+        self._cache: dict[str, _Entry] = self._restore()
         self._where: dict[str, str] = {}
         self._complete = False
         self._scanned = False
+
+    def _cache_key(self) -> str:
+        return f"{_CACHE_VERSION}:{self.root.resolve()}:{self.folder}"
+
+    def _restore(self) -> dict[str, _Entry]:
+        payload = self.cache.section(CACHE_SECTION, self._cache_key())
+        try:
+            return {str(rel): _Entry.load(value) for rel, value in (payload or {}).items()}
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return {}
+
+    def _save(self) -> None:
+        payload = {rel: entry.dump() for rel, entry in self._cache.items()}
+        try:
+            self.cache.store(CACHE_SECTION, self._cache_key(), payload)
+        except OSError as error:
+            self.problems.append(f"{self.cache.path}: note cache not saved ({error.strerror})")
 
     def _now(self) -> str:
         return datetime.fromtimestamp(self.clock(), self.zone).isoformat(timespec="seconds")
@@ -105,6 +163,7 @@ class NoteStore:
         if not self.root.is_dir():
             raise ListingError(f"the vault folder {self.root} does not exist; check 'path'")
         self.problems = []
+        self.last_listing = NoteListing()
         complete = True
         seen: dict[str, _Entry] = {}
         for rel in self._files():
@@ -150,6 +209,8 @@ class NoteStore:
             self._where[note_id] = rel
         self._complete = complete
         self._scanned = True
+        if not self.dry_run:
+            self._save()
         return items, complete
 
     def modified(self) -> dict[str, datetime]:
@@ -165,15 +226,18 @@ class NoteStore:
         path = self.root / rel
         try:
             st = path.stat()
+            self.last_listing.files_statted += 1
             cached = self._cache.get(rel)
             if cached is not None and cached.stamp.same_stat(st):
                 return cached
             if is_settling(st.st_mtime_ns, self.clock(), self.settle_seconds):
+                self.last_listing.unsettled.append(rel)
                 return None
             data, stamp = read_stamped(path)
         except OSError as error:
             self.problems.append(f"{path}: cannot be read ({error.strerror})")
             return None
+        self.last_listing.files_read += 1
         try:
             return _Entry(stamp, parse_memory_note(data, str(path)))
         except NoteFormatError as error:

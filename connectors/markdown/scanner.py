@@ -21,13 +21,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from .anchors import is_history_anchor, is_live_anchor
+from .cache import CacheFile
 from .document import NoteText
 from .taskline import TaskLine, parse_task_line
 from .vaultfs import FileStamp, is_settling, read_stamped, sha256_hex
 
 __all__ = ["FoundTask", "ScanResult", "TaskSelection", "VaultScanner", "in_folder"]
 
-_CACHE_VERSION: Final = 1
+#: Bump when what a scan selects changes (a cache made by older code would keep its choices
+#: for every unchanged note). 2: comment markers inside inline code spans are text.
+_CACHE_VERSION: Final = 2
+#: The scan's section of the connector's cache file.
+CACHE_SECTION: Final = "tasks"
 
 
 def in_folder(path: str, folder: str) -> bool:
@@ -215,40 +220,38 @@ class VaultScanner:
         """Record what omisync itself just wrote to ``rel`` so the next scan need not read it."""
         self._cache[rel] = _Entry(stamp, self._select(rel, data))
 
-    def save_cache(self, path: Path) -> None:
-        """Write the cache to ``path`` (atomically), for the next process to start warm."""
-        payload: dict[str, Any] = {
-            "version": _CACHE_VERSION,
-            "root": str(self.root.resolve()),
-            "selection": self.selection.fingerprint(),
-            "files": {
-                rel: [e.stamp.mtime_ns, e.stamp.size, e.stamp.sha256, [list(x) for x in e.lines]]
-                for rel, e in self._cache.items()
-            },
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(path.name + ".tmp")
-        temp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, path)
+    def cache_key(self) -> str:
+        """What this scanner's cache is valid for: the format, the vault and the selection."""
+        return f"{_CACHE_VERSION}:{self.root.resolve()}:{self.selection.fingerprint()}"
 
-    def load_cache(self, path: Path) -> bool:
-        """Load a cache saved by :meth:`save_cache`. Returns False (and starts cold) when the
-        file is missing, unreadable, or was made for another vault or selection."""
+    def dump_cache(self) -> dict[str, Any]:
+        """The cache as plain JSON data (see :meth:`restore_cache`)."""
+        return {
+            rel: [e.stamp.mtime_ns, e.stamp.size, e.stamp.sha256, [list(x) for x in e.lines]]
+            for rel, e in self._cache.items()
+        }
+
+    def restore_cache(self, payload: Any) -> bool:
+        """Start from a cache :meth:`dump_cache` made. Returns False (and starts cold) when
+        ``payload`` is not such a cache."""
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-            if (
-                payload.get("version") != _CACHE_VERSION
-                or payload.get("root") != str(self.root.resolve())
-                or payload.get("selection") != self.selection.fingerprint()
-            ):
-                return False
             self._cache = {
                 rel: _Entry(
                     FileStamp(int(mtime), int(size), str(digest)),
                     tuple((int(index), str(line)) for index, line in lines),
                 )
-                for rel, (mtime, size, digest, lines) in payload["files"].items()
+                for rel, (mtime, size, digest, lines) in payload.items()
             }
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, AttributeError):
+            self._cache = {}
             return False
         return True
+
+    def save_cache(self, path: Path) -> None:
+        """Write the cache to ``path`` (atomically), for the next process to start warm."""
+        CacheFile(path).store(CACHE_SECTION, self.cache_key(), self.dump_cache())
+
+    def load_cache(self, path: Path) -> bool:
+        """Load a cache saved by :meth:`save_cache`. Returns False (and starts cold) when the
+        file is missing, unreadable, or was made for another vault or selection."""
+        return self.restore_cache(CacheFile(path).section(CACHE_SECTION, self.cache_key()))

@@ -10,9 +10,11 @@ an inbox (files sent to Omi, :attr:`MarkdownSide.inbox`), the two capabilities o
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any
 
 from omisync.conversations import (
@@ -34,16 +36,27 @@ from omisync.sync.side import (
     Written,
 )
 
+from .cache import CacheFile
 from .config import MarkdownOptions
 from .conversation_store import ConversationExporter, Inbox
 from .note_store import NoteStore
 from .scanner import TaskSelection
 from .task_store import TaskStore
-from .vaultfs import VaultWriteError
+from .vaultfs import VaultWriteError, sha256_hex
 
-__all__ = ["MarkdownSide"]
+__all__ = ["MarkdownSide", "default_cache_file"]
 
 _BATCH = 200
+
+
+def default_cache_file(state_dir: Path, name: str) -> Path:
+    """Where connector ``name`` keeps its scan cache by default: ``<state_dir>/vault-cache/
+    <name>.json`` (a name that is not a plain file name gets a safe form plus a short hash,
+    so two connectors never share a file)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip(".") or "connector"
+    if safe != name:
+        safe += "-" + sha256_hex(name.encode())[:8]
+    return state_dir / "vault-cache" / f"{safe}.json"
 
 
 class MarkdownSide:
@@ -56,7 +69,11 @@ class MarkdownSide:
 
     ``dry_run`` makes every write a no-op (reported as failed with "dry run") and stops the
     side from stamping anchors on new lines. ``zone`` is the user's time zone: it decides
-    "today" for ✅ done dates and the day a timed Omi due falls on.
+    "today" for ✅ done dates and the day a timed Omi due falls on. ``state_dir`` is omisync's
+    state folder: unless the options name a ``cache_file``, the scan cache is kept there, in
+    one file per connector name (:func:`default_cache_file`), so a new process (``run --once``
+    from a timer) reads only the notes that changed. With neither, the cache lives only as
+    long as the side.
     """
 
     options_model = MarkdownOptions
@@ -68,11 +85,16 @@ class MarkdownSide:
         *,
         zone: tzinfo,
         dry_run: bool = False,
+        state_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._name = name
         self.options = options
         root = options.path
+        cache_path = options.cache_file
+        if cache_path is None and state_dir is not None:
+            cache_path = default_cache_file(state_dir, name)
+        self.cache = CacheFile(cache_path)
         selection = TaskSelection(
             tasks_file=options.tasks_file,
             folders=options.task_folders,
@@ -90,10 +112,12 @@ class MarkdownSide:
             tasks_heading=options.tasks_heading,
             import_done=options.import_done_tasks,
             dry_run=dry_run,
-            cache_file=options.cache_file,
+            cache=self.cache,
             **common,
         )
-        self.notes = NoteStore(root, options.memories_folder, dry_run=dry_run, **common)
+        self.notes = NoteStore(
+            root, options.memories_folder, dry_run=dry_run, cache=self.cache, **common
+        )
         self.conversations = ConversationExporter(root, options.conversations_folder, **common)
         self.inbox = Inbox(root, options.inbox_folder, **common)
 
@@ -105,14 +129,15 @@ class MarkdownSide:
         *,
         zone: tzinfo,
         dry_run: bool = False,
+        state_dir: Path | None = None,
     ) -> MarkdownSide:
-        """Build the side from a connector's own config keys.
+        """Build the side from a connector's own config keys (``state_dir``: see the class).
 
         Raises :class:`omisync.config.ConfigError` naming each bad key under
         ``connectors.<name>``.
         """
         parsed = MarkdownOptions.parse(options, ("connectors", name))
-        return cls(name, parsed, zone=zone, dry_run=dry_run)
+        return cls(name, parsed, zone=zone, dry_run=dry_run, state_dir=state_dir)
 
     @property
     def name(self) -> str:

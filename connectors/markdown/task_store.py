@@ -41,9 +41,10 @@ from omisync.sync.side import (
 )
 
 from .anchors import history_anchor, is_live_anchor, new_anchor
+from .cache import CacheFile
 from .document import NoteText
 from .recurrence import next_date
-from .scanner import FoundTask, ScanResult, TaskSelection, VaultScanner
+from .scanner import CACHE_SECTION, FoundTask, ScanResult, TaskSelection, VaultScanner
 from .taskline import KEEP, Keep, TaskEdit, TaskLine, edit_task_line, parse_task_line
 from .vaultfs import FileStamp, VaultWriteError, atomic_write, read_stamped
 
@@ -96,12 +97,12 @@ class TaskStore:
         settle_seconds: float = 0.0,
         import_done: bool = False,
         dry_run: bool = False,
-        cache_file: Path | None = None,
+        cache: CacheFile | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.root = root
         self.selection = selection
-        self.cache_file = cache_file
+        self.cache = cache or CacheFile(None)
         self.tasks_heading = tasks_heading
         self.zone = zone
         self.settle_seconds = settle_seconds
@@ -116,8 +117,7 @@ class TaskStore:
         self._scanned = False
         self.last_scan: ScanResult | None = None
         """The last scan's figures (files read and stat'ed, time)."""
-        if cache_file is not None:
-            self.scanner.load_cache(cache_file)
+        self.scanner.restore_cache(self.cache.section(CACHE_SECTION, self.scanner.cache_key()))
 
     # --- reading -------------------------------------------------------------------------
 
@@ -155,12 +155,15 @@ class TaskStore:
                 complete = False
         self._complete = complete
         self._scanned = True
-        if self.cache_file is not None and not self.dry_run:
-            try:
-                self.scanner.save_cache(self.cache_file)
-            except OSError as error:
-                self.problems.append(f"{self.cache_file}: scan cache not saved ({error})")
+        if not self.dry_run:
+            self._save_cache()
         return items, complete
+
+    def _save_cache(self) -> None:
+        try:
+            self.cache.store(CACHE_SECTION, self.scanner.cache_key(), self.scanner.dump_cache())
+        except OSError as error:
+            self.problems.append(f"{self.cache.path}: scan cache not saved ({error.strerror})")
 
     def modified(self) -> dict[str, datetime]:
         """anchor → when its note last changed (a line's own edit time is not known)."""

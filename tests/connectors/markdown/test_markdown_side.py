@@ -14,13 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omisync.config import ConfigError
+from omisync.config import ConfigError, load_config
 from omisync.connectors.markdown import (
     MarkdownOptions,
     MarkdownSide,
     anchor_for_stamp,
+    default_cache_file,
     parse_task_line,
 )
+from omisync.plugins import connector_types, options_model
+from omisync.session import Session
 from omisync.sync import (
     Change,
     DeleteMode,
@@ -370,11 +373,53 @@ def test_the_scan_cache_file_lets_a_new_process_skip_unchanged_notes(
     vault: Path, tmp_path: Path
 ) -> None:
     cache = tmp_path / "cache" / "scan.json"
-    make_side(vault, cache_file=str(cache)).snapshot(Kind.TASK)
+    write(vault, "Omi/Memories/Tea.md", "---\nmood: calm\n---\nLikes green tea.\n")
+    first = make_side(vault, cache_file=str(cache))
+    first_items = {kind: first.snapshot(kind).items for kind in (Kind.TASK, Kind.NOTE)}
+    assert cache.stat().st_mode & 0o777 == 0o600
+    saved = cache.stat().st_mtime_ns
     restarted = make_side(vault, cache_file=str(cache))
-    restarted.snapshot(Kind.TASK)
+    assert {kind: restarted.snapshot(kind).items for kind in (Kind.TASK, Kind.NOTE)} == first_items
     assert restarted.tasks.last_scan is not None
-    assert restarted.tasks.last_scan.files_read == 0
+    assert (restarted.tasks.last_scan.files_read, restarted.notes.last_listing.files_read) == (0, 0)
+    assert restarted.notes.last_listing.files_statted == 1
+    assert cache.stat().st_mtime_ns == saved  # nothing changed: the cache is not rewritten
+    [note_id] = first_items[Kind.NOTE]
+    [outcome] = restarted.update(Kind.NOTE, [Change(note_id, {"tags": ["tea"]})])
+    assert isinstance(outcome, Written)
+    assert "mood: calm" in (vault / "Omi/Memories/Tea.md").read_text()  # unknown keys kept
+
+
+def test_the_scan_cache_defaults_to_the_state_folder_one_file_per_connector(
+    vault: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    zone = ZoneInfo("UTC")
+    options = {"path": str(vault), "settle": 0}
+    for name in ("vault", "work vault"):
+        MarkdownSide.from_settings(name, options, zone=zone, state_dir=state).snapshot(Kind.TASK)
+    assert default_cache_file(state, "vault") == state / "vault-cache" / "vault.json"
+    files = sorted(p.name for p in (state / "vault-cache").iterdir())
+    assert len(files) == 2 and "vault.json" in files
+    assert files[1].startswith("work_vault-")  # a safe file name, unique to the name
+    restarted = MarkdownSide.from_settings("vault", options, zone=zone, state_dir=state)
+    restarted.snapshot(Kind.TASK)
+    assert restarted.tasks.last_scan is not None and restarted.tasks.last_scan.files_read == 0
+    no_state = MarkdownSide.from_settings("vault", options, zone=zone)
+    no_state.snapshot(Kind.TASK)
+    assert no_state.tasks.last_scan is not None and no_state.tasks.last_scan.files_read == 3
+
+
+def test_a_session_builds_the_side_with_the_state_folder(vault: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"omi:\n  api_key: k\n  timezone: UTC\nstate:\n  path: {tmp_path / 's' / 'x.db'}\n"
+        f"connectors:\n  v:\n    type: markdown\n    path: {vault}\n"
+    )
+    loaded = load_config(config, env={}, options_schema=options_model, known_types=connector_types)
+    side = Session(loaded).peer_side("v")
+    assert isinstance(side, MarkdownSide)
+    assert side.cache.path == tmp_path / "s" / "vault-cache" / "v.json"
 
 
 # Prose mixes plain text (with single %, <, !, -) and inline code spans of one or two backticks
