@@ -91,8 +91,10 @@ class FaultConfig:
     requests always meets the same faults. ``*_next`` counters hit the next N requests.
     ``path_contains`` restricts every fault (and short pages) to paths containing that text.
 
-    - ``error_rate`` / ``fail_next``: answer with ``error_status`` (a plain-text body, like a
-      crashing server or a load balancer);
+    - ``error_rate`` / ``fail_next``: answer with ``error_status`` (any 4xx or 5xx) and
+      ``error_body``: None sends the status's reason phrase as plain text (a crashing server
+      or a load balancer), a string is sent as plain text as is, anything else as JSON (e.g.
+      the doc's ``{"error": {"message", "code"}}`` or an object ``{"detail": {...}}``);
     - ``drop_rate`` / ``drop_next``: close the connection without any response;
     - ``latency_ms``: added delay, for every request or only the next ``latency_next``;
     - ``storm_429``: the next N requests get 429 with ``Retry-After: retry_after``;
@@ -104,6 +106,7 @@ class FaultConfig:
     error_rate: float = 0.0
     fail_next: int = 0
     error_status: int = 500
+    error_body: object = None
     drop_rate: float = 0.0
     drop_next: int = 0
     latency_ms: int = 0
@@ -123,8 +126,10 @@ class FaultConfig:
                 raise ValueError(f"fault {name} must be >= 0")
         if self.latency_next is not None and self.latency_next < 0:
             raise ValueError("fault latency_next must be >= 0 (or null for every request)")
-        if not 500 <= self.error_status <= 599:
-            raise ValueError(f"fault error_status must be a 5xx code, got {self.error_status}")
+        if not 400 <= self.error_status <= 599:
+            raise ValueError(
+                f"fault error_status must be a 4xx or 5xx code, got {self.error_status}"
+            )
         if self.retry_after < 0:
             raise ValueError("fault retry_after must be >= 0")
 

@@ -1,5 +1,6 @@
-"""Fault injection for ``/v1/dev``: 5xx answers, added latency, dropped connections, 429 storms
-and short list pages, switched on by :class:`~omisync.emulator.config.FaultConfig`.
+"""Fault injection for ``/v1/dev``: error answers (any 4xx/5xx status with a chosen body),
+added latency, dropped connections, 429 storms and short list pages, switched on by
+:class:`~omisync.emulator.config.FaultConfig`.
 
 Random faults draw from ``random.Random(seed)``, so the same request sequence meets the same
 faults. Admin routes (``/_emulator/``) are never faulted.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import json
 import random
 import threading
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ class FaultAction:
     latency_seconds: float = 0.0
     drop: bool = False
     error_status: int | None = None
+    error_body: object = None
     storm_retry_after: int | None = None
 
 
@@ -57,6 +60,7 @@ class FaultState:
                 "seed": config.seed,
                 "error_rate": config.error_rate,
                 "error_status": config.error_status,
+                "error_body": config.error_body,
                 "drop_rate": config.drop_rate,
                 "latency_ms": config.latency_ms,
                 "retry_after": config.retry_after,
@@ -96,13 +100,18 @@ class FaultState:
                 return FaultAction(latency, storm_retry_after=config.retry_after)
             if self._fail_left > 0:
                 self._fail_left -= 1
-                return FaultAction(latency, error_status=config.error_status)
+                return self._error(latency)
             drop_draw, error_draw = self._random.random(), self._random.random()
             if drop_draw < config.drop_rate:
                 return FaultAction(latency, drop=True)
             if error_draw < config.error_rate:
-                return FaultAction(latency, error_status=config.error_status)
+                return self._error(latency)
             return FaultAction(latency)
+
+    def _error(self, latency: float) -> FaultAction:
+        """An error answer as configured (call with the lock held)."""
+        config = self._config
+        return FaultAction(latency, error_status=config.error_status, error_body=config.error_body)
 
 
 class FaultInjectionMiddleware:
@@ -126,8 +135,8 @@ class FaultInjectionMiddleware:
         elif action.storm_retry_after is not None:
             await _send(send, 429, _storm_body(action.storm_retry_after), _storm_headers(action))
         elif action.error_status is not None:
-            phrase = http.HTTPStatus(action.error_status).phrase
-            await _send(send, action.error_status, phrase.encode(), [])
+            body, headers = _error_answer(action.error_status, action.error_body)
+            await _send(send, action.error_status, body, headers)
         else:
             await self.app(scope, receive, send)
 
@@ -141,6 +150,15 @@ class FaultInjectionMiddleware:
         # Served without our connection tracking: cut the response after its headers instead.
         await send({"type": "http.response.start", "status": 200, "headers": []})
         raise ConnectionAbortedError("emulated dropped connection")
+
+
+def _error_answer(status: int, body: object) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The body and headers of an injected error answer (see ``FaultConfig.error_body``)."""
+    if body is None:
+        return http.HTTPStatus(status).phrase.encode(), []
+    if isinstance(body, str):
+        return body.encode(), []
+    return json.dumps(body).encode(), [(b"content-type", b"application/json")]
 
 
 def _storm_body(retry_after: int) -> bytes:

@@ -31,6 +31,32 @@ def test_fail_next_answers_plain_text_5xx_then_recovers(
     assert omi_emulator.state.faults.snapshot()["fail_next"] == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "text"),
+    [
+        (
+            {"error": {"message": "Invalid API key", "code": "invalid_api_key"}},
+            "application/json",
+            '{"error": {"message": "Invalid API key", "code": "invalid_api_key"}}',
+        ),
+        ({"detail": {"reason": "grant"}}, "application/json", '{"detail": {"reason": "grant"}}'),
+        ("<html>Bad gateway</html>", "text/plain", "<html>Bad gateway</html>"),
+    ],
+)
+def test_an_error_answer_has_the_chosen_status_and_body(
+    omi_emulator: RunningEmulator, api: httpx.Client, body: object, content_type: str, text: str
+) -> None:
+    settings = omi_emulator.set_faults(fail_next=2, error_status=409, error_body=body)
+
+    failed = [api.post("/user/memories", json={"content": "x"}) for _ in range(2)]
+    recovered = api.post("/user/memories", json={"content": "x"})
+
+    assert settings["error_body"] == body
+    assert [(r.status_code, r.text) for r in failed] == [(409, text)] * 2
+    assert failed[0].headers["content-type"].startswith(content_type)
+    assert recovered.status_code == 200
+
+
 def test_random_errors_repeat_exactly_for_the_same_seed(
     omi_emulator: RunningEmulator, api: httpx.Client
 ) -> None:
@@ -154,6 +180,9 @@ def test_bad_fault_settings_are_refused_with_the_reason(omi_emulator: RunningEmu
 
     assert response.status_code == 422
     assert "error_rate must be between 0 and 1" in response.json()["detail"]
+    with pytest.raises(httpx.HTTPStatusError) as caught:
+        omi_emulator.set_faults(fail_next=1, error_status=302)
+    assert "must be a 4xx or 5xx code, got 302" in caught.value.response.json()["detail"]
 
 
 def test_reset_restores_the_startup_faults(omi_emulator_factory: Factory) -> None:

@@ -1,15 +1,30 @@
-"""Retries against the emulator's injected faults: 5xx, timeouts, dropped connections, 429s."""
+"""The client against the emulator's injected faults: error answers of each shape and status
+(the exception type and the message a user reads), retries after 5xx, timeouts, dropped
+connections and 429s."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from omisync.emulator import RunningEmulator
-from omisync.omi import AuthError, OmiClient, RetryPolicy, ServerError, TransportError
+from omisync.omi import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    NewSegment,
+    OmiClient,
+    OmiError,
+    RetryPolicy,
+    ServerError,
+    TransportError,
+    UnexpectedStatusError,
+    ValidationError,
+)
 from omisync.ratelimit import RateLimiter
 from omisync.ratelimit.testing import ManualClock
 
@@ -31,6 +46,114 @@ def eventually(condition: Any, seconds: float = 3.0) -> bool:
             return True
         time.sleep(0.05)
     return bool(condition())
+
+
+SEGMENTS = [NewSegment("We should book the venue.", 0.0, 2.0)]
+GRANT_DENIED = {
+    "enabled": False,
+    "reason": "memory_grant_denied",
+    "consumer": "developer_api",
+    "archive_default_visible": False,
+}
+SETTINGS_HINT = "Check omi.api_key / OMI_API_KEY; create a key in the Omi app under Settings"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "call", "cls", "message"),
+    [
+        pytest.param(
+            401,
+            {"error": {"message": "Invalid API key", "code": "invalid_api_key"}},
+            lambda omi: omi.key_info(),
+            AuthError,
+            "GET /v1/dev/key: Omi did not accept the API key (HTTP 401): Invalid API key. "
+            f"{SETTINGS_HINT} > Developer",
+            id="doc-envelope-401",
+        ),
+        pytest.param(
+            400,
+            {"error": {"message": "Unknown category 'hobby'", "code": "invalid_category"}},
+            lambda omi: omi.memories.create("Likes chess", category="hobby"),
+            ValidationError,
+            "POST /v1/dev/user/memories: Omi rejected the request (HTTP 400): "
+            "Unknown category 'hobby'",
+            id="doc-envelope-400",
+        ),
+        pytest.param(
+            409,
+            {"detail": "Conversation creation already in progress"},
+            lambda omi: omi.conversations.create_from_segments(SEGMENTS),
+            ConflictError,
+            "POST /v1/dev/user/conversations/from-segments: Omi reported a conflict (HTTP 409): "
+            "Conversation creation already in progress",
+            id="409",
+        ),
+        pytest.param(
+            503,
+            {"detail": "Rate limiter unavailable"},
+            lambda omi: omi.memories.scan(),
+            ServerError,
+            "GET /v1/dev/user/memories: Omi had a server error (HTTP 503): "
+            "Rate limiter unavailable",
+            id="503-detail",
+        ),
+        pytest.param(
+            403,
+            {"detail": GRANT_DENIED},
+            lambda omi: omi.memories.scan(),
+            ForbiddenError,
+            "GET /v1/dev/user/memories: Omi refused access (HTTP 403): memory_grant_denied",
+            id="403-object-detail",
+        ),
+        pytest.param(
+            405,
+            {"detail": "Method Not Allowed"},
+            lambda omi: omi.action_items.update("a1", completed=True),
+            UnexpectedStatusError,
+            "PATCH /v1/dev/user/action-items/a1: Omi answered with an unexpected status "
+            "(HTTP 405): Method Not Allowed",
+            id="405",
+        ),
+        pytest.param(
+            502,
+            "<html>Bad gateway</html>",
+            lambda omi: omi.action_items.scan(),
+            ServerError,
+            "GET /v1/dev/user/action-items: Omi had a server error (HTTP 502): "
+            "<html>Bad gateway</html>",
+            id="502-text",
+        ),
+    ],
+)
+def test_each_error_answer_raises_its_exception_with_the_servers_message(
+    omi: OmiClient,
+    emu: RunningEmulator,
+    status: int,
+    body: object,
+    call: Callable[[OmiClient], object],
+    cls: type[OmiError],
+    message: str,
+) -> None:
+    emu.set_faults(fail_next=3, error_status=status, error_body=body)  # outlasts the retries
+    with pytest.raises(cls) as caught:
+        call(omi)
+    error = caught.value
+    assert type(error) is cls and error.status_code == status
+    assert str(error) == message
+    if isinstance(body, dict) and "error" in body:
+        assert error.code == body["error"]["code"]
+    if isinstance(error, ForbiddenError):
+        assert error.detail_object == GRANT_DENIED
+
+
+def test_a_409_on_an_idempotent_from_segments_create_is_retried(
+    omi: OmiClient, emu: RunningEmulator
+) -> None:
+    emu.set_faults(fail_next=1, error_status=409, error_body={"detail": "already in progress"})
+    created = omi.conversations.create_from_segments(SEGMENTS, client_session_id="s-1")
+    again = omi.conversations.create_from_segments(SEGMENTS, client_session_id="s-1")
+    assert created.id == again.id
+    assert statuses(emu, "/from-segments") == [409, 200, 200]
 
 
 def test_reads_are_retried_after_5xx(

@@ -47,6 +47,7 @@ class FaultSettings(BaseModel):
     error_rate: float = 0.0
     fail_next: int = 0
     error_status: int = 500
+    error_body: Any = None
     drop_rate: float = 0.0
     drop_next: int = 0
     latency_ms: int = 0
