@@ -66,6 +66,7 @@ from .vaultfs import (
     FileChangedError,
     FileStamp,
     VaultWriteError,
+    VaultWriter,
     atomic_write,
     read_stamped,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "TaskSelection",
     "VaultScanner",
     "VaultWriteError",
+    "VaultWriter",
     "anchor_for_stamp",
     "atomic_write",
     "clean_description",

@@ -36,7 +36,15 @@ from .document import NoteText
 from .frontmatter import FrontmatterError, read_frontmatter, update_frontmatter
 from .inbox import parse_inbox
 from .regions import RegionError
-from .vaultfs import FileStamp, VaultWriteError, atomic_write, is_settling, read_stamped, sha256_hex
+from .vaultfs import (
+    FileStamp,
+    VaultWriteError,
+    VaultWriter,
+    atomic_write,
+    is_settling,
+    read_stamped,
+    sha256_hex,
+)
 
 __all__ = ["DISCARDED_NOTE", "ConversationExporter", "Inbox"]
 
@@ -78,6 +86,7 @@ class ConversationExporter:
         self.settle_seconds = settle_seconds
         self.clock = clock
         self._index: dict[str, tuple[FileStamp, str | None]] = {}
+        self.writer = VaultWriter(settle_seconds, clock)
 
     def _existing(self, result: ExportResult) -> dict[str, str]:
         """conversation id → vault-relative note path."""
@@ -120,13 +129,7 @@ class ConversationExporter:
                 if data is None:
                     result.unchanged.add(conversation.id)
                     continue
-                stamp = atomic_write(
-                    self.root / rel,
-                    data,
-                    expected=expected,
-                    settle_seconds=self.settle_seconds,
-                    clock=self.clock,
-                )
+                stamp = self.writer.write(self.root / rel, data, expected=expected)
             except (VaultWriteError, RegionError, FrontmatterError) as error:
                 result.failed[conversation.id] = str(error)
                 continue

@@ -46,7 +46,7 @@ from .memories import (
     update_memory_note,
 )
 from .task_store import anchor_for_stamp
-from .vaultfs import FileStamp, VaultWriteError, atomic_write, is_settling, read_stamped
+from .vaultfs import FileStamp, VaultWriteError, VaultWriter, is_settling, read_stamped
 
 __all__ = ["NoteListing", "NoteStore", "memory_to_projection"]
 
@@ -120,6 +120,7 @@ class NoteStore:
         self.dry_run = dry_run
         self.clock = clock
         self.cache = cache or CacheFile(None)
+        self.writer = VaultWriter(settle_seconds, clock)
         self.problems: list[str] = []
         self.last_listing = NoteListing()
         """The last listing's figures."""
@@ -261,9 +262,7 @@ class NoteStore:
                 if stamp.sha256 != expected.sha256:
                     return f"{path}: changed since it was read; retrying next cycle"
                 data = update_memory_note(current, memory, str(path))
-            new = atomic_write(
-                path, data, expected=expected, settle_seconds=self.settle_seconds, clock=self.clock
-            )
+            new = self.writer.write(path, data, expected=expected)
         except (VaultWriteError, NoteFormatError) as error:
             self.problems.append(str(error))
             return str(error)

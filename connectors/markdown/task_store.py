@@ -46,7 +46,7 @@ from .document import NoteText
 from .recurrence import next_date
 from .scanner import CACHE_SECTION, FoundTask, ScanResult, TaskSelection, VaultScanner
 from .taskline import KEEP, Keep, TaskEdit, TaskLine, edit_task_line, parse_task_line
-from .vaultfs import FileStamp, VaultWriteError, atomic_write, read_stamped
+from .vaultfs import FileStamp, VaultWriteError, VaultWriter, read_stamped
 
 __all__ = ["TaskStore", "anchor_for_stamp"]
 
@@ -110,6 +110,7 @@ class TaskStore:
         self.dry_run = dry_run
         self.clock = clock
         self.scanner = VaultScanner(root, selection, settle_seconds=settle_seconds, clock=clock)
+        self.writer = VaultWriter(settle_seconds, clock)
         self.problems: list[str] = []
         self._where: dict[str, _Where] = {}
         self._stamps: dict[str, FileStamp] = {}
@@ -309,13 +310,7 @@ class TaskStore:
 
     def _commit(self, path: str, note: NoteText, expected: FileStamp | None) -> None:
         data = note.encode()
-        stamp = atomic_write(
-            self.root / path,
-            data,
-            expected=expected,
-            settle_seconds=self.settle_seconds,
-            clock=self.clock,
-        )
+        stamp = self.writer.write(self.root / path, data, expected=expected)
         self.scanner.remember(path, stamp, data)
         self._stamps[path] = stamp
         self._locate(path, note)

@@ -22,6 +22,7 @@ __all__ = [
     "FileChangedError",
     "FileStamp",
     "VaultWriteError",
+    "VaultWriter",
     "atomic_write",
     "is_settling",
     "read_stamped",
@@ -141,6 +142,31 @@ def atomic_write(
             temp.unlink()
     new = path.stat()
     return FileStamp(new.st_mtime_ns, new.st_size, sha256_hex(data))
+
+
+class VaultWriter:
+    """:func:`atomic_write` for one store, where the settle rule guards only against the
+    user: a file that still holds exactly what this writer last wrote to it (its stamp) is
+    not being edited, however recent its modification time, so omisync may write it again in
+    the same run (e.g. add Omi's new tasks to the tasks file it has just anchored)."""
+
+    def __init__(self, settle_seconds: float = 0.0, clock: Callable[[], float] = time.time):
+        self.settle_seconds = settle_seconds
+        self.clock = clock
+        self._own: dict[Path, FileStamp] = {}
+
+    def write(self, path: Path, data: bytes, *, expected: FileStamp | None) -> FileStamp:
+        """Write like :func:`atomic_write` (same errors) and remember the new stamp."""
+        ours = expected is not None and self._own.get(path) == expected
+        stamp = atomic_write(
+            path,
+            data,
+            expected=expected,
+            settle_seconds=0.0 if ours else self.settle_seconds,
+            clock=self.clock,
+        )
+        self._own[path] = stamp
+        return stamp
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -18,6 +18,7 @@ from omisync.connectors.markdown import (
     NoteText,
     TaskSelection,
     VaultScanner,
+    VaultWriter,
     atomic_write,
     read_frontmatter,
     read_stamped,
@@ -221,3 +222,18 @@ def test_a_file_being_edited_waits(tmp_path: Path) -> None:
     with pytest.raises(FileBusyError, match="less than 5 s ago"):
         atomic_write(path, b"y", expected=stamp, settle_seconds=5, clock=time.time)
     assert path.read_bytes() == b"x"
+
+
+def test_a_writer_may_rewrite_its_own_fresh_write_but_not_the_users(tmp_path: Path) -> None:
+    path = tmp_path / "Tasks.md"
+    path.write_bytes(b"- [ ] typed a minute ago\n")
+    os.utime(path, (time.time() - 60, time.time() - 60))
+    writer = VaultWriter(settle_seconds=5)
+    _, stamp = read_stamped(path)
+    ours = writer.write(path, b"- [ ] anchored ^omi-a\n", expected=stamp)
+    again = writer.write(path, b"- [ ] anchored ^omi-a\n- [ ] from Omi\n", expected=ours)
+    path.write_bytes(path.read_bytes() + b"- [ ] the user types\n")
+    _, theirs = read_stamped(path)
+    with pytest.raises(FileBusyError, match="less than 5 s ago"):
+        writer.write(path, b"overwrite\n", expected=theirs)
+    assert again.size < theirs.size and path.read_bytes().endswith(b"the user types\n")
