@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,18 @@ KILLED_AFTER_POST = textwrap.dedent(
 class Vault:
     """An omisync installation syncing one Markdown vault with the emulator."""
 
-    def __init__(self, root: Path, emulator: RunningEmulator, conflict: str = "omi") -> None:
+    def __init__(
+        self, root: Path, emulator: RunningEmulator, conflict: str = "omi", **connector: Any
+    ) -> None:
+        """``connector``: more keys of the vault connector; ``minimal=True`` writes only its
+        ``type`` and ``path`` (every other option at its default, e.g. a 5 s settle)."""
         self.root = root / "vault"
+        self.root.mkdir(parents=True, exist_ok=True)
         self.emulator = emulator
         self.config = root / "config.yaml"
+        vault: dict[str, Any] = {"type": "markdown", "path": str(self.root)}
+        if not connector.pop("minimal", False):
+            vault |= {"settle": 0, "conflict": conflict, **connector}
         settings: dict[str, Any] = {
             "omi": {
                 "base_url": emulator.base_url,
@@ -59,14 +68,7 @@ class Vault:
                 "timeout": 10,
             },
             "state": {"path": str(root / "state.db")},
-            "connectors": {
-                "vault": {
-                    "type": "markdown",
-                    "path": str(self.root),
-                    "settle": 0,
-                    "conflict": conflict,
-                }
-            },
+            "connectors": {"vault": vault},
         }
         self.config.write_text(yaml.safe_dump(settings), encoding="utf-8")
         self.config.chmod(0o600)
@@ -101,6 +103,15 @@ class Vault:
         )
         assert result.returncode == expect, result.stdout + result.stderr
         return result.stdout
+
+    def run_quiet(self) -> str:
+        """A run that must write nothing anywhere (Omi or the vault); its output."""
+        before = self.files()
+        self.emulator.clear_stats()
+        out = self.run()
+        assert self.emulator.stats()["writes"] == 0, out
+        assert self.files() == before, out
+        return out
 
     def run_killed_after_post(self) -> None:
         """A cycle killed by SIGKILL right after Omi answered an inbox send."""
@@ -293,3 +304,147 @@ def test_a_copied_memory_note_is_refused_not_merged_into_one_memory(
     assert "same text as another note" in again
     [memory_again] = _omi(emu, "memories")
     assert memory_again == memory
+
+
+# --- memories ---------------------------------------------------------------------------------
+
+
+def _memories(emulator: RunningEmulator) -> dict[str, dict[str, Any]]:
+    return {row["content"]: row for row in _omi(emulator, "memories")}
+
+
+def _note_with(vault: Vault, text: str) -> Path:
+    [path] = [p for p in (vault.root / "Omi/Memories").rglob("*.md") if text in p.read_text()]
+    return path
+
+
+def test_memory_edits_and_moves_flow_both_ways(tmp_path: Path, emu: RunningEmulator) -> None:
+    emu.seed({"memories": [{"content": "Prefers window seats on trains", "category": "system"}]})
+    vault = Vault(tmp_path, emu)
+    vault.write("Omi/Memories/Tea.md", "---\ncategory: system\n---\nLikes green tea.\n")
+    vault.run()
+    tea_id = _memories(emu)["Likes green tea."]["id"]
+    seats = _note_with(vault, "Prefers window seats")
+
+    tea = vault.root / "Omi/Memories/Tea.md"
+    tea.write_text(tea.read_text().replace("green tea", "jasmine tea"))
+    with OmiClient(emu.base_url, emu.api_key) as client:
+        client.memories.update(_memories(emu)["Prefers window seats on trains"]["id"],
+                               content="Prefers aisle seats on trains")  # fmt: skip
+    vault.run()
+    assert _memories(emu)["Likes jasmine tea."]["id"] == tea_id
+    assert seats.read_text().endswith("---\nPrefers aisle seats on trains\n")
+
+    moved = vault.root / "Omi/Memories/Drinks/Jasmine.md"
+    moved.parent.mkdir()
+    tea.rename(moved)
+    vault.run_quiet()
+    assert len(_omi(emu, "memories")) == 2
+    moved.write_text(moved.read_text().replace("jasmine tea", "jasmine tea, no sugar"))
+    vault.run()
+    assert _memories(emu)["Likes jasmine tea, no sugar."]["id"] == tea_id
+    assert len(_omi(emu, "memories")) == 2
+
+
+def _delete_both_ways(vault: Vault, emu: RunningEmulator) -> tuple[str, str]:
+    """Link two tasks and two memories, then delete one of each in the vault and the other
+    in Omi; return the two run outputs (the linking run's and the deleting run's)."""
+    vault.write("Omi/Tasks.md", "- [ ] Vault-deleted task\n- [ ] Omi-deleted task\n")
+    vault.write("Omi/Memories/A.md", "Vault-deleted memory\n")
+    vault.write("Omi/Memories/B.md", "Omi-deleted memory\n")
+    first = vault.run()
+    tasks = vault.read("Omi/Tasks.md").splitlines()
+    vault.write("Omi/Tasks.md", tasks[1] + "\n")
+    (vault.root / "Omi/Memories/A.md").unlink()
+    with OmiClient(emu.base_url, emu.api_key) as client:
+        client.action_items.delete(_items(emu)["Omi-deleted task"]["id"])
+        client.memories.delete(_memories(emu)["Omi-deleted memory"]["id"])
+    return first, vault.run()
+
+
+def test_deletes_follow_on_delete_delete_both_ways(tmp_path: Path, emu: RunningEmulator) -> None:
+    vault = Vault(tmp_path, emu, on_delete="delete")
+    _, out = _delete_both_ways(vault, emu)
+    assert "vault · tasks: 1 deleted in Omi, 1 deleted in vault" in out, out
+    assert "vault · notes: 1 deleted in Omi, 1 deleted in vault" in out, out
+    assert not _items(emu) and not _memories(emu)
+    assert vault.read("Omi/Tasks.md") == ""
+    assert not list((vault.root / "Omi/Memories").glob("*.md"))
+    assert (vault.root / ".trash/B.md").read_text().endswith("Omi-deleted memory\n")
+
+
+def test_deletes_under_the_default_policy_complete_tasks_and_keep_memories(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    """The default ``on_delete: complete`` ticks the other side's task; a memory cannot be
+    completed, so the other side keeps its memory (the note or the Omi memory): nothing is
+    written for the notes, and the link is dropped so the kept one is not re-created."""
+    vault = Vault(tmp_path, emu)
+    _, out = _delete_both_ways(vault, emu)
+    assert "vault · tasks: 1 completed in Omi, 1 completed in vault" in out, out
+    assert "vault · notes: in sync" in out, out  # (the engine does not count what it kept)
+    assert _items(emu)["Vault-deleted task"]["completed"]
+    assert vault.line_with("Omi/Tasks.md", "Omi-deleted task").startswith("- [x] Omi-deleted")
+    assert set(_memories(emu)) == {"Vault-deleted memory"}
+    assert vault.read("Omi/Memories/B.md").endswith("Omi-deleted memory\n")
+    vault.run_quiet()
+
+
+# --- recurring tasks, the two-line config, time zones ------------------------------------------
+
+
+def test_a_recurring_task_ticked_the_tasks_plugin_way_makes_no_duplicate(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    vault = Vault(tmp_path, emu)
+    vault.write("Omi/Tasks.md", "- [ ] Water the plants 🔁 every week 📅 2026-03-09\n")
+    vault.run()
+    [row] = _omi(emu, "action_items")
+    line = vault.line_with("Omi/Tasks.md", "Water")
+    # What Obsidian Tasks does on a tick: the done line gets ✅, the next instance goes above.
+    vault.write(
+        "Omi/Tasks.md",
+        "- [ ] Water the plants 🔁 every week 📅 2026-03-16\n"
+        + line.replace("- [ ]", "- [x]").replace(" ^omi-", " ✅ 2026-03-09 ^omi-")
+        + "\n",
+    )
+    vault.run()
+    [after] = _omi(emu, "action_items")
+    assert after["id"] == row["id"] and not after["completed"]
+    assert after["due_at"].startswith("2026-03-16")
+    lines = vault.read("Omi/Tasks.md").splitlines()
+    assert lines[0].endswith(line[line.index(" ^omi-") :])  # the open line carries the link
+    assert lines[1].endswith("-done")  # the ticked copy keeps only history
+    vault.run_quiet()
+    assert len(_omi(emu, "action_items")) == 1
+
+
+def _age(root: Path, seconds: float = 60) -> None:
+    """Date every file under ``root`` ``seconds`` back (past the default 5 s settle)."""
+    past = time.time() - seconds
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+
+
+def test_a_two_line_connector_config_in_another_process_zone_keeps_dates(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    """Only ``type`` and ``path`` for the connector; the process runs at UTC+14 while the
+    config says Europe/Berlin: date-only dues move unshifted both ways, and stay put."""
+    emu.seed({"action_items": [{"description": "Pay the rent", "due_at": "2026-04-01T10:00:00Z"}]})
+    vault = Vault(tmp_path, emu, minimal=True)
+    vault.env["TZ"] = "Pacific/Kiritimati"
+    vault.write("Omi/Tasks.md", "- [ ] Book the dentist 📅 2026-03-10\n")
+    vault.write("Journal.md", "- [ ] Buy milk #omi 📅 2026-03-31\n")
+    vault.write("Omi/Memories/Tea.md", "Likes green tea.\n")
+    _age(vault.root)
+    out = vault.run()
+    assert "vault · tasks: 2 created in Omi, 1 created in vault" in out, out
+    items = _items(emu)
+    assert items["Book the dentist"]["due_at"].startswith("2026-03-10T11:00")  # Berlin noon
+    assert items["Buy milk"]["due_at"].startswith("2026-03-31T10:00")  # summer time
+    assert "Pay the rent 📅 2026-04-01 ^omi-" in vault.line_with("Omi/Tasks.md", "rent")
+    assert set(_memories(emu)) == {"Likes green tea."}
+    assert (tmp_path / "vault-cache" / "vault.json").exists()  # the default scan cache
+    _age(vault.root)
+    vault.run_quiet()
