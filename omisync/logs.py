@@ -38,6 +38,7 @@ __all__ = [
     "configure_logging",
     "level_for",
     "live_line",
+    "log_warnings",
     "wants_json",
 ]
 
@@ -160,6 +161,14 @@ def config_secrets(config: Config) -> frozenset[str]:
     if config.omi.api_key is not None:
         secrets.add(config.omi.api_key.get_secret_value())
     return frozenset(secrets)
+
+
+def log_warnings(config: Config) -> None:
+    """Log each of ``config.warnings`` (a world-readable file, say) as a ``config.warning``
+    event, so it reaches the journal as JSON under systemd and the terminal otherwise."""
+    log = structlog.get_logger("omisync.config")
+    for warning in config.warnings:
+        log.warning("config.warning", warning=warning)
 
 
 def configure_logging(

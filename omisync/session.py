@@ -12,6 +12,7 @@ every connector a run syncs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, MutableMapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,12 +24,13 @@ import structlog
 
 from omisync.config import Config, ConnectorSettings, OmiSettings
 from omisync.conversations import ConnectorReport, ConversationFlows
-from omisync.omi import OmiClient, omi_rate_limits
+from omisync.omi import OmiClient, RetryPolicy, omi_rate_limits
 from omisync.omi_side import OmiSide
 from omisync.plugins import build_side, load_connector
 from omisync.progress import SyncProgress, journal_checkpoint
 from omisync.ratelimit import RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
-from omisync.state import RunLock, StateDB
+from omisync.state import RunLock, RunOutcome, StateDB
+from omisync.stopper import Stopper
 from omisync.sync.runner import Checkpoint, Runner
 from omisync.sync.side import Side
 
@@ -75,6 +77,9 @@ class Session:
     ``dry_run`` plans without writing anywhere: with no state DB yet, an in-memory one stands in.
     ``client`` and ``checkpoint`` are injection points for tests. ``progress`` shows each
     connector's writes and the rate-limit waits on a terminal (see :mod:`omisync.progress`).
+    ``stopper`` (:mod:`omisync.stopper`) stops a sync at its next safe point and cuts the Omi
+    client's rate-limit and retry waits short; :meth:`sync` then raises
+    :class:`omisync.stopper.StopRequested`.
 
     Every log line of :meth:`sync` carries ``connector`` and ``run_id`` (structlog context).
 
@@ -95,6 +100,7 @@ class Session:
         checkpoint: Checkpoint | None = None,
         peer_sides: MutableMapping[str, Side] | None = None,
         progress: SyncProgress | None = None,
+        stopper: Stopper | None = None,
     ) -> None:
         self.config = config
         self.dry_run = dry_run
@@ -102,7 +108,8 @@ class Session:
         self.lock_timeout = lock_timeout
         self.progress = progress
         self.on_rate_wait = _chained(on_rate_wait, progress.rate_wait if progress else None)
-        self.checkpoint = checkpoint
+        self.stopper = stopper
+        self.checkpoint = _chained(checkpoint, stopper.checkpoint if stopper else None)
         self.peer_sides = peer_sides
         self.zone = ZoneInfo(config.omi.timezone)
         self._client = client
@@ -145,11 +152,22 @@ class Session:
     def _make_client(self, state: StateDB) -> OmiClient:
         settings = self.config.omi
         store = SqliteUsageStore(state.db)
+        sleep = self.stopper.sleep if self.stopper else time.sleep
         limiter = RateLimiter(
-            "omi", omi_rate_limits_for(settings), store=store, on_wait=self.on_rate_wait
+            "omi",
+            omi_rate_limits_for(settings),
+            store=store,
+            on_wait=self.on_rate_wait,
+            sleep=sleep,
         )
         key = settings.api_key.get_secret_value() if settings.api_key else None
-        return OmiClient(settings.base_url, key, limiter=limiter, timeout=settings.timeout)
+        return OmiClient(
+            settings.base_url,
+            key,
+            limiter=limiter,
+            timeout=settings.timeout,
+            retry=RetryPolicy(sleep=sleep),
+        )
 
     # --- work -------------------------------------------------------------------------------
 
@@ -211,7 +229,21 @@ class Session:
     def sync(self, name: str) -> ConnectorReport:
         """Sync connector ``name`` with Omi once — its inbox to Omi, tasks and notes, then
         Omi's conversations to it (:mod:`omisync.conversations`) — and return the report (item
-        failures and listing failures are in the report, not raised)."""
+        failures and listing failures are in the report, not raised).
+
+        A connector that cannot be built (bad options, a broken plugin) raises, and unless
+        ``dry_run`` its run is recorded as failed with the error first."""
+        run_id = None if self.dry_run else self.next_run_id()
+        with structlog.contextvars.bound_contextvars(connector=name, run_id=run_id):
+            try:
+                peer = self.peer_side(name)
+            except Exception as error:
+                if run_id is not None:
+                    self._record_failure(name, error)
+                raise
+            return self._sync(name, peer, run_id)
+
+    def _sync(self, name: str, peer: Side, run_id: int | None) -> ConnectorReport:
         settings = self.config.connectors[name]
         options = settings.sync_options(
             timezone=self.config.omi.timezone, confirm_deletes=self.confirm_deletes
@@ -221,7 +253,6 @@ class Session:
         if self.progress is not None and not self.dry_run:
             # Count first: the daemon's checkpoint may raise at "committed" to stop.
             checkpoint = _chained(journal_checkpoint(self.state, name, self.progress), checkpoint)
-        peer = self.peer_side(name)
         runner = Runner(
             self.state,
             omi,
@@ -239,18 +270,22 @@ class Session:
             dry_run=self.dry_run,
             checkpoint=checkpoint,
         )
-        run_id = None if self.dry_run else self._next_run_id()
-        with structlog.contextvars.bound_contextvars(connector=name, run_id=run_id):
-            if conversations is not None:
-                conversations.send_inbox()
-            report = runner.run(dry_run=self.dry_run)
-            if report.run_id != run_id:
-                _log.warning("run_id.mismatch", logged_as=run_id, recorded_as=report.run_id)
-            if conversations is not None:
-                conversations.export()
+        if conversations is not None:
+            conversations.send_inbox()
+        report = runner.run(dry_run=self.dry_run)
+        if report.run_id != run_id:
+            _log.warning("run_id.mismatch", logged_as=run_id, recorded_as=report.run_id)
+        if conversations is not None:
+            conversations.export()
         return ConnectorReport.combine(report, conversations.report if conversations else None)
 
-    def _next_run_id(self) -> int:
+    def _record_failure(self, name: str, error: Exception) -> None:
+        """Record a run of ``name`` that failed before it could start syncing."""
+        message = str(error) or type(error).__name__
+        runs = self.state.runs
+        runs.finish(runs.start(name), RunOutcome.FAILED, {}, [message.splitlines()[0]])
+
+    def next_run_id(self) -> int:
         """The id the runner's run record is about to get: this session holds the run lock, so
         it alone adds runs, and run ids are never reused (the latest plus one)."""
         latest = self.state.runs.recent(1)

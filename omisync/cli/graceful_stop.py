@@ -1,11 +1,10 @@
 """Stopping ``omisync run --once`` on SIGTERM or SIGINT without abandoning a write batch.
 
-A first signal asks the run to stop: the runner's checkpoint raises :class:`StopRequested`
-right after the next batch commits its outcome (``"committed"``), so the batch in flight is
-finished and nothing is left for the next run to reconcile; a run with no more writes simply
-ends. A second signal exits at once with :attr:`~omisync.cli.exit_codes.ExitCode.INTERRUPTED`:
-still safe, since the journal lets the next run settle an unfinished batch, as after a crash.
-The daemon stops the same way.
+A first signal requests a stop on the run's :class:`omisync.stopper.Stopper`: the run stops
+before it journals another batch or right after the batch in flight commits, and a rate-limit
+or retry wait ends at once (see :mod:`omisync.stopper`). A second signal exits at once with
+:attr:`~omisync.cli.exit_codes.ExitCode.INTERRUPTED`: still safe, since the journal lets the
+next run settle an unfinished batch, as after a crash. The daemon stops the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 from omisync.cli.exit_codes import ExitCode
-from omisync.daemon.cycle import StopRequested
+from omisync.stopper import Stopper, StopRequested
 
 __all__ = ["GracefulStop", "StopRequested"]
 
@@ -26,20 +25,17 @@ _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class GracefulStop:
-    """The stop request of one run: :meth:`installed` handles the signals while the run goes,
-    and :meth:`checkpoint` (the runner's checkpoint) raises :class:`StopRequested` after the
-    first batch committed since a signal. ``requested`` says whether a signal came."""
+    """The stop request of one run: :meth:`installed` handles the signals while the run goes
+    and requests a stop on :attr:`stopper` (give it to the :class:`omisync.session.Session`).
+    ``requested`` says whether a signal came."""
 
     def __init__(self) -> None:
-        self.requested = False
+        self.stopper = Stopper()
 
-    def checkpoint(self, step: str) -> None:
-        """Raise :class:`StopRequested` at ``"committed"`` once a stop was asked for.
-
-        Never earlier: the journal entry of a batch is committed before its ``"intended"``
-        step, so any other point could leave the batch pending."""
-        if step == "committed" and self.requested:
-            raise StopRequested
+    @property
+    def requested(self) -> bool:
+        """Whether a stop signal came."""
+        return self.stopper.requested
 
     @contextmanager
     def installed(self) -> Iterator[GracefulStop]:
@@ -57,6 +53,6 @@ class GracefulStop:
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         # Runs between two bytecodes of the main thread: only a flag, or the hard exit.
-        if self.requested:
+        if self.stopper.requested:
             os._exit(ExitCode.INTERRUPTED)
-        self.requested = True
+        self.stopper.request()

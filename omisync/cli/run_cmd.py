@@ -12,7 +12,7 @@ from omisync.cli.graceful_stop import GracefulStop, StopRequested
 from omisync.cli.render import summarise
 from omisync.config import Config, ConfigError, load_config
 from omisync.daemon import Daemon
-from omisync.logs import Redactor, config_secrets, configure_logging
+from omisync.logs import Redactor, config_secrets, configure_logging, log_warnings
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError, connector_types
 from omisync.plugins import options_model as connector_options
 from omisync.progress import SyncProgress
@@ -84,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     verbosity = -1 if args.quiet else args.verbose
     secrets = config_secrets(config)
     configure_logging(verbosity=verbosity, secrets=secrets)
-    for warning in config.warnings:
-        print(f"omisync: warning: {warning}", file=sys.stderr)
+    log_warnings(config)
     if not args.once:
         return serve(config, args, verbosity)
     reports: list[SyncReport] = []
@@ -99,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             confirm_deletes=args.confirm_deletes,
             lock_timeout=args.wait_lock,
             progress=progress,
-            checkpoint=stop.checkpoint,
+            stopper=stop.stopper,
         )
         names = session.connector_names(args.connector)  # before the state DB is touched
         with stop.installed(), session:

@@ -188,6 +188,7 @@ class _InboxSend:
             payload={"path": item.path, "form": form, "started_at": started.isoformat()},
             stamp=item.key,
         )
+        self.ctx.step("intending")
         [entry_id] = self.ctx.state.journal.intend([intent])
         self.ctx.step("intended")
         sent = self._post(entry_id, item, started)

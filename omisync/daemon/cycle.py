@@ -19,6 +19,7 @@ from omisync.config import ConfigError
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError
 from omisync.session import Session
 from omisync.state import RunOutcome, StateError, StateLockedError
+from omisync.stopper import StopRequested
 from omisync.sync.report import SyncReport
 
 __all__ = ["CycleOutcome", "CycleResult", "StopRequested", "run_cycle"]
@@ -27,14 +28,6 @@ _log = structlog.get_logger("omisync.daemon")
 
 #: Errors whose message already tells the user what is wrong and what to do.
 _EXPLAINED = (StateError, ConfigError, UnknownConnectorError, BrokenConnectorError)
-
-
-class StopRequested(BaseException):
-    """Raised from the runner's checkpoint after a committed batch once a stop was asked for.
-
-    A BaseException, like KeyboardInterrupt, so no ``except Exception`` on the way swallows
-    it; the runner marks its run interrupted and re-raises it.
-    """
 
 
 class CycleOutcome(StrEnum):
@@ -69,11 +62,16 @@ class CycleResult:
 def run_cycle(name: str, open_session: Callable[[], Session]) -> CycleResult:
     """Sync connector ``name`` once in a session from ``open_session`` and classify the result.
 
+    Once the session is open, the run's id is bound as ``run_id`` in the caller's structlog
+    context (:func:`structlog.contextvars.bind_contextvars`), so every line logged about the
+    cycle carries it; the caller unbinds it (e.g. inside ``bound_contextvars(run_id=None)``).
+
     Returns a :class:`CycleResult`; never raises (an unexpected exception is logged with its
     traceback and counts as FAILED).
     """
     try:
         with open_session() as session:
+            structlog.contextvars.bind_contextvars(run_id=session.next_run_id())
             report = session.sync(name)
     except StopRequested:
         return _result(name, CycleOutcome.STOPPED, "stopped after the batch in flight")

@@ -12,10 +12,13 @@ Threads and their jobs:
   :class:`omisync.session.Session` (run lock, state DB, Omi client) that reuses the
   connector's side from earlier cycles of the same config.
 
-A graceful stop sets a flag that the runner's checkpoint reads after each committed batch:
-the batch in flight finishes and commits, the run is recorded as interrupted, cycles still
-queued return at once, and the process exits 0. A second stop signal exits at once (130); the
-write journal makes that as safe as a crash.
+A graceful stop is a :class:`omisync.stopper.Stopper` request: the cycle stops at its next
+safe point (before journaling a new batch, or once the batch in flight has committed), a
+rate-limit or retry wait ends at once, the run is recorded as interrupted, cycles still queued
+return at once, and the process exits 0. A second stop signal exits at once (130); the write
+journal makes that as safe as a crash.
+
+Every line logged about a cycle carries its ``connector`` and ``run_id``.
 """
 
 from __future__ import annotations
@@ -36,14 +39,15 @@ from omisync.cli.exit_codes import ExitCode
 from omisync.config import Config, ConfigError
 from omisync.daemon.backoff import Backoff
 from omisync.daemon.board import StatusBoard
-from omisync.daemon.cycle import CycleOutcome, CycleResult, StopRequested, run_cycle
+from omisync.daemon.cycle import CycleOutcome, CycleResult, run_cycle
 from omisync.daemon.heartbeat import DEFAULT_STALL_LIMIT, Heartbeat
 from omisync.daemon.notify import SystemdNotifier
 from omisync.daemon.schedule import Schedule
-from omisync.logs import Redactor, config_secrets, configure_logging
+from omisync.logs import Redactor, config_secrets, configure_logging, log_warnings
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError
 from omisync.ratelimit import WaitNotice
 from omisync.session import Session, UnknownConnectorNameError
+from omisync.stopper import Stopper
 from omisync.sync.side import Side
 
 __all__ = ["Daemon"]
@@ -52,8 +56,9 @@ _log = structlog.get_logger("omisync.daemon")
 
 _Event = Literal["stop", "reload"]
 _HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-#: What a SIGHUP reload reports, instead of applying a config that cannot be used.
-_RELOAD_ERRORS = (
+#: Reload errors whose message tells the user what to fix (any other is logged with its
+#: traceback, as a bug); either way the old configuration is kept.
+_EXPLAINED_RELOAD_ERRORS = (
     ConfigError,
     UnknownConnectorError,
     BrokenConnectorError,
@@ -73,8 +78,8 @@ class _Generation:
 class Daemon:
     """Keeps the enabled connectors of ``config`` in sync until SIGTERM or SIGINT.
 
-    - ``reload_config``: loads the config again on SIGHUP; raises :class:`ConfigError` (or a
-      plugin error) when the new one cannot be used, which keeps the old one.
+    - ``reload_config``: loads the config again on SIGHUP; whatever it raises (a
+      :class:`ConfigError`, a plugin error, a bug) is logged and keeps the old config.
     - ``only``: schedule just these connectors (``--connector``); None for every enabled one.
     - ``verbosity``: the log level, re-applied with the new secrets after a reload.
     - ``lock_timeout``: how long a cycle waits for another process's run to finish before it
@@ -110,14 +115,15 @@ class Daemon:
         self.board = StatusBoard(scrub=Redactor(self._secrets).scrub)
         self._schedule = Schedule(self._cycle)
         self._events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
-        self._stop_requested = False
+        self._stopper = Stopper()
 
     # --- main thread ----------------------------------------------------------------------
 
     def run(self) -> int:
         """Schedule the connectors and serve until a stop signal; return the exit code (0).
 
-        Must be called from the main thread (signal handlers are installed there).
+        Must be called from the main thread (signal handlers are installed there). Returns
+        :attr:`ExitCode.USAGE` when the connectors cannot even be scheduled.
         """
         with self._signal_handlers():
             with _blocked(_HANDLED_SIGNALS):
@@ -125,12 +131,16 @@ class Daemon:
                 # never take these signals, so they always interrupt the main thread's wait.
                 self._schedule.start()
             try:
-                self._activate(self._generation)
+                try:
+                    self._activate(self._generation)
+                except Exception as error:
+                    _log.exception("daemon.start_failed", error=str(error) or type(error).__name__)
+                    return ExitCode.USAGE
                 _log.info("daemon.started", pid=os.getpid(), connectors=self._generation.names)
                 self.notifier.ready(self.board.line())
                 self._serve()
             finally:
-                self._stop_requested = True
+                self._stopper.request()
                 self.notifier.stopping()
                 _log.info("daemon.stopping")
                 self._schedule.shutdown()
@@ -166,27 +176,41 @@ class Daemon:
 
     def _reload(self) -> None:
         self.notifier.reloading()
+        previous = self._generation
         try:
             config = self.reload_config()
             generation = self._generation_for(config)
-        except _RELOAD_ERRORS as error:
-            problems = [str(p) for p in error.problems] if isinstance(error, ConfigError) else []
-            _log.error(
-                "config.reload_failed",
-                error=str(error).splitlines()[0],
-                problems=problems or [str(error)],
-                action="kept the previous configuration; fix the file and send SIGHUP again",
-            )
-        else:
             self._secrets.update(config_secrets(config))
             configure_logging(verbosity=self.verbosity, secrets=self._secrets)
             self.board.scrub = Redactor(self._secrets).scrub
-            for warning in config.warnings:
-                _log.warning("config.warning", warning=warning)
-            self._generation = generation
             self._activate(generation)
+        except Exception as error:
+            self._reload_failed(error)
+            self._generation = previous
+            try:
+                self._activate(previous)
+            except Exception:  # the old timetable could not be restored: keep what runs
+                _log.exception("config.restore_failed")
+        else:
+            log_warnings(config)
+            self._generation = generation
             _log.info("config.reloaded", connectors=generation.names)
         self.notifier.ready(self.board.line())
+
+    def _reload_failed(self, error: Exception) -> None:
+        if isinstance(error, ConfigError):
+            problems = [str(problem) for problem in error.problems]
+        else:
+            problems = [str(error) or type(error).__name__]
+        fields: dict[str, Any] = {
+            "error": (str(error) or type(error).__name__).splitlines()[0],
+            "problems": problems,
+            "action": "kept the previous configuration; fix the file and send SIGHUP again",
+        }
+        if isinstance(error, _EXPLAINED_RELOAD_ERRORS):
+            _log.error("config.reload_failed", **fields)
+        else:
+            _log.exception("config.reload_failed", **fields)
 
     def _generation_for(self, config: Config) -> _Generation:
         names = Session(config).connector_names(self.only)
@@ -219,22 +243,23 @@ class Daemon:
         # Runs between two bytecodes of the main thread: only reentrant-safe calls here.
         if signum == signal.SIGHUP:
             self._events.put("reload")
-        elif self._stop_requested:
+        elif self._stopper.requested:
             os._exit(ExitCode.INTERRUPTED)
         else:
-            self._stop_requested = True
+            self._stopper.request()
             self._events.put("stop")
 
     # --- worker thread --------------------------------------------------------------------
 
     def _cycle(self, name: str) -> None:
         generation = self._generation
-        if self._stop_requested or name not in generation.names:
+        if self._stopper.requested or name not in generation.names:
             return
         self.heartbeat.busy(True)
         self._set_activity(name, "syncing")
         try:
-            with structlog.contextvars.bound_contextvars(connector=name):
+            # run_cycle binds the run id once it is known; it stays bound while we log the result.
+            with structlog.contextvars.bound_contextvars(connector=name, run_id=None):
                 result = run_cycle(name, lambda: self._open_session(generation, name))
                 self._finish(generation, result)
         finally:
@@ -245,15 +270,10 @@ class Daemon:
             generation.config,
             lock_timeout=self.lock_timeout,
             on_rate_wait=lambda notice: self._rate_wait(name, notice),
-            checkpoint=self._checkpoint,
+            checkpoint=lambda step: self.heartbeat.beat(),
             peer_sides=generation.sides,
+            stopper=self._stopper,
         )
-
-    def _checkpoint(self, step: str) -> None:
-        self.heartbeat.beat()
-        # Only between batches: raising at "intended"/"committing" would abandon a batch.
-        if step == "committed" and self._stop_requested:
-            raise StopRequested
 
     def _rate_wait(self, name: str, notice: WaitNotice) -> None:
         self.heartbeat.beat()

@@ -47,10 +47,12 @@ from omisync.sync.side import (
 
 __all__ = ["Checkpoint", "Runner"]
 
-#: Called with a step name at each durable point of a write: ``"intended"`` (the journal entry
-#: is committed; the remote call comes next), ``"committing"`` (inside the transaction that
+#: Called with a step name at each durable point of a write: ``"intending"`` (a batch is about
+#: to be journaled; nothing of it is recorded yet), ``"intended"`` (the journal entry is
+#: committed; the remote call comes next), ``"committing"`` (inside the transaction that
 #: records the outcome, before it commits) and ``"committed"``. Tests raise from it to
-#: simulate a crash; a progress display may count batches with it.
+#: simulate a crash; a progress display may count batches with it; a stop request
+#: (:mod:`omisync.stopper`) raises at ``"intending"`` or ``"committed"``.
 Checkpoint = Callable[[str], None]
 
 _T = TypeVar("_T")
@@ -206,6 +208,7 @@ class _Execution:
             )
             for link_id, item_id, payload in batch
         ]
+        self.runner.checkpoint("intending")
         entry_ids = self.state.journal.intend(intents, run_id=self.run_id)
         self.runner.checkpoint("intended")
         return entry_ids

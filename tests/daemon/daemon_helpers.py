@@ -55,6 +55,24 @@ def write_tasks(vault: Path, texts: list[str]) -> None:
     (vault / "Omi" / "Tasks.md").write_text(f"# Tasks\n\n{lines}", encoding="utf-8")
 
 
+def install_plugin(folder: Path, type_name: str, source: str) -> Path:
+    """A third-party connector package ``omisync_<type_name>``, registered as connector type
+    ``type_name`` through the ``omisync.connectors`` entry points, whose module ``source``
+    defines the factory ``Side``. Returns the folder to put on PYTHONPATH."""
+    folder.mkdir(exist_ok=True)
+    module = f"omisync_{type_name}"
+    (folder / f"{module}.py").write_text(source, encoding="utf-8")
+    info = folder / f"{module}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[omisync.connectors]\n{type_name} = {module}:Side\n", encoding="utf-8"
+    )
+    return folder
+
+
 def omi_task_texts(emulator: RunningEmulator) -> list[str]:
     """The descriptions of every live action item in the emulator."""
     return [item["description"] for item in emulator.records()["action_items"]]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from daemon_helpers import (
     DaemonProcess,
+    install_plugin,
     omi_task_texts,
     vault_connector,
     write_config,
@@ -16,41 +17,21 @@ from daemon_helpers import (
 
 from omisync.emulator import RunningEmulator
 
-
-def install_crashing_plugin(folder: Path) -> Path:
-    """A third-party connector package, registered as type ``crashing`` through the
-    ``omisync.connectors`` entry points, whose side cannot be built; return its folder (for
-    PYTHONPATH)."""
-    folder.mkdir()
-    (folder / "omisync_crashing.py").write_text(
-        textwrap.dedent(
-            """\
-            from pydantic import BaseModel, ConfigDict
+CRASHING_PLUGIN = """\
+from pydantic import BaseModel, ConfigDict
 
 
-            class Options(BaseModel):
-                model_config = ConfigDict(extra="forbid")
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
-            class CrashingSide:
-                options_model = Options
+class Side:
+    options_model = Options
 
-                @classmethod
-                def from_settings(cls, name, options, *, zone, dry_run):
-                    raise RuntimeError("the crashing plugin cannot start")
-            """
-        ),
-        encoding="utf-8",
-    )
-    info = folder / "omisync_crashing-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: omisync-crashing\nVersion: 1.0\n", encoding="utf-8"
-    )
-    (info / "entry_points.txt").write_text(
-        "[omisync.connectors]\ncrashing = omisync_crashing:CrashingSide\n", encoding="utf-8"
-    )
-    return folder
+    @classmethod
+    def from_settings(cls, name, options, *, zone, dry_run):
+        raise RuntimeError("the crashing plugin cannot start")
+"""
 
 
 def test_failing_connectors_back_off_while_a_healthy_one_keeps_syncing(
@@ -58,18 +39,20 @@ def test_failing_connectors_back_off_while_a_healthy_one_keeps_syncing(
     tmp_path: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    healthy = tmp_path / "healthy"
+    healthy, gone = tmp_path / "healthy", tmp_path / "gone"
     write_tasks(healthy, ["First healthy task"])
     connectors = {
-        # A listing failure: the vault folder is gone.
-        "missing": {"type": "markdown", "path": str(tmp_path / "gone"), "interval": "1s"},
+        # A listing failure: the vault folder goes away while the daemon runs.
+        "missing": vault_connector(gone),
         # An exception: the plugin raises.
         "crashing": {"type": "crashing", "interval": "1s"},
         "healthy": vault_connector(healthy),
     }
     config = write_config(tmp_path / "config.yaml", omi_emulator, connectors)
-    plugins = install_crashing_plugin(tmp_path / "plugins")
+    plugins = install_plugin(tmp_path / "plugins", "crashing", CRASHING_PLUGIN)
     daemon = start_daemon(config, env={"PYTHONPATH": str(plugins)})
+    daemon.wait_for("cycle.synced", connector="missing")
+    shutil.rmtree(gone)
 
     crashes = daemon.wait_for("cycle.failed", count=2, connector="crashing")
     # 1 s interval: retried after 2 s, then 4 s, 8 s ...
@@ -79,7 +62,7 @@ def test_failing_connectors_back_off_while_a_healthy_one_keeps_syncing(
     [crashed] = daemon.events("cycle.crashed", connector="crashing")[:1]
     assert "Traceback" in crashed["exception"]  # an unexpected error keeps its traceback
 
-    missing = daemon.events("cycle.failed", connector="missing")
+    missing = daemon.wait_for("cycle.failed", connector="missing")
     assert missing[0]["retry_in"] == 2.0
     assert str(tmp_path / "gone") in missing[0]["error"]
 

@@ -42,12 +42,18 @@ def test_sighup_adds_a_connector_and_a_broken_config_keeps_the_old_one(
     assert "From the second vault" in omi_task_texts(omi_emulator)
 
     # A broken config is reported, every problem with its place, and changes nothing.
-    broken = config.read_text(encoding="utf-8").replace("interval: 1s", "interval: soon")
+    broken = config.read_text(encoding="utf-8").replace(
+        "interval: 1s", "interval: soon\n    max_delete: {cout: 1}"
+    )
     config.write_text(broken, encoding="utf-8")
     extra.write_text(yaml.safe_dump({"second": {"type": "markdwn"}}), encoding="utf-8")
     daemon.send(signal.SIGHUP)
     [failed] = daemon.wait_for("config.reload_failed")
-    assert len(failed["problems"]) == 2
+    assert len(failed["problems"]) == 3
+    assert any(
+        "connectors.first.max_delete.cout: unknown key 'cout'; did you mean 'count'?" in p
+        for p in failed["problems"]
+    ), failed["problems"]
     assert any(
         f"{config}:" in p and "connectors.first.interval" in p and "not a duration" in p
         for p in failed["problems"]

@@ -69,3 +69,37 @@ def test_sigterm_mid_import_then_restart_gives_every_item_exactly_once(
     tasks = (vault / "Omi" / "Tasks.md").read_text(encoding="utf-8")
     in_vault = Counter(line.split("^")[0].strip() for line in tasks.splitlines() if "- [" in line)
     assert max(in_vault.values()) == 1 and len(in_vault) == TASKS
+
+
+def test_sigterm_during_a_rate_limit_wait_exits_at_once_and_a_restart_finishes(
+    omi_emulator: RunningEmulator,
+    tmp_path: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    vault = tmp_path / "vault"
+    texts = [f"Rate-limited task {number:03d}" for number in range(120)]
+    write_tasks(vault, texts)
+    config = write_config(
+        tmp_path / "config.yaml", omi_emulator, {"vault": vault_connector(vault, "1h")}
+    )
+    # Three requests a minute: the first cycle soon waits most of a minute for the limit.
+    slow = config.read_text(encoding="utf-8").replace(
+        "timezone: UTC", "timezone: UTC\n  rate_limit: {per_minute: 3}"
+    )
+    config.write_text(slow, encoding="utf-8")
+
+    first = start_daemon(config)
+    [wait] = first.wait_for("cycle.rate_wait", connector="vault")[:1]
+    assert wait["seconds"] > 5
+    assert first.stop(timeout=5) == 0  # not after the wait: at once
+    assert first.events("cycle.stopped", connector="vault")
+    before_restart = omi_task_texts(omi_emulator)
+
+    config.write_text(slow.replace("per_minute: 3", "per_minute: 1000"), encoding="utf-8")
+    second = start_daemon(config)
+    second.wait_for("cycle.synced", connector="vault", timeout=30)
+    assert second.stop() == 0
+
+    in_omi = Counter(omi_task_texts(omi_emulator))
+    assert set(before_restart) <= set(in_omi)
+    assert sorted(in_omi) == sorted(texts) and max(in_omi.values()) == 1
