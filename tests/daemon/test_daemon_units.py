@@ -88,6 +88,7 @@ def _sandbox(unit: Path) -> list[str]:
         "WatchdogSec=",
         "TimeoutStopSec=",
         "TimeoutStartSec=",
+        "SuccessExitStatus=",
     )
     lines = unit.read_text().split("[Service]", 1)[1].split("[Install]", 1)[0].splitlines()
     return [
