@@ -59,6 +59,7 @@ from .taskline import (
     TaskLine,
     clean_description,
     edit_task_line,
+    encode_description,
     parse_task_line,
 )
 from .vaultfs import (
@@ -104,6 +105,7 @@ __all__ = [
     "conversation_file_name",
     "default_cache_file",
     "edit_task_line",
+    "encode_description",
     "history_anchor",
     "is_history_anchor",
     "is_live_anchor",

@@ -45,7 +45,15 @@ from .cache import CacheFile
 from .document import NoteText
 from .recurrence import next_date
 from .scanner import CACHE_SECTION, FoundTask, ScanResult, TaskSelection, VaultScanner
-from .taskline import KEEP, Keep, TaskEdit, TaskLine, edit_task_line, parse_task_line
+from .taskline import (
+    KEEP,
+    Keep,
+    TaskEdit,
+    TaskLine,
+    edit_task_line,
+    encode_description,
+    parse_task_line,
+)
 from .vaultfs import FileStamp, VaultWriteError, VaultWriter, read_stamped
 
 __all__ = ["TaskStore", "anchor_for_stamp"]
@@ -65,9 +73,10 @@ def anchor_for_stamp(stamp: str) -> str:
 
 
 def task_to_projection(task: TaskLine) -> Projection:
-    """The canonical projection of a task line: description, done, date-only due."""
+    """The canonical projection of a task line: its text (the description as Obsidian shows
+    it), done, date-only due."""
     due = task.due
-    return task_projection(task.description, task.is_done, Due.on_date(due) if due else None)
+    return task_projection(task.text, task.is_done, Due.on_date(due) if due else None)
 
 
 @dataclass(slots=True)
@@ -348,6 +357,13 @@ class TaskStore:
         done = fields.get("done", KEEP)
         if not isinstance(text, str | Keep) or not isinstance(done, bool | Keep):
             raise RecordError(f"task: bad text or done value in {dict(fields)!r}")
+        if isinstance(text, str):
+            try:
+                text = encode_description(text)
+            except ValueError as error:
+                raise RecordError(
+                    f"task {text!r} cannot be written to the vault: {error}"
+                ) from None
         due: date | Keep | None = self._due_date(fields["due"]) if "due" in fields else KEEP
         return TaskEdit(
             description=text,
@@ -473,7 +489,7 @@ class TaskStore:
         line = edit_task_line(
             "- [ ]",
             TaskEdit(
-                description=text,
+                description=edit.description,
                 done=edit.done,
                 due=due,
                 done_date=edit.done_date,

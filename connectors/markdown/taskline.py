@@ -1,4 +1,4 @@
-"""Obsidian Tasks line format: a position-keeping parser and a surgical writer.
+r"""Obsidian Tasks line format: a position-keeping parser and a surgical writer.
 
 :func:`parse_task_line` reads one line (without its line ending) the way the Obsidian Tasks
 plugin does (``DefaultTaskSerializer``): indentation (spaces, tabs, ``>`` for quotes and
@@ -8,6 +8,12 @@ optional trailing block id ``^id``. Every token keeps its position in the origin
 
 :func:`edit_task_line` changes only the tokens omisync owns (the checkbox, the description, the
 📅 due date, the ✅ done date and the block id) and copies every other character unchanged.
+
+A task's *text* (what syncs with Omi) is its description as Obsidian shows it: a ``\#`` that
+would otherwise start a tag reads as ``#``. :func:`encode_description` makes Omi's text into a
+description that parses back to exactly that text (a ``#word`` is escaped so it is no tag), and
+refuses a text it cannot write faithfully (one ending in what Tasks reads as a field, such as
+``📅 2026-01-01``: Tasks has no escape for those).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ __all__ = [
     "TaskLine",
     "clean_description",
     "edit_task_line",
+    "encode_description",
     "parse_task_line",
 ]
 
@@ -134,6 +141,11 @@ class TaskLine:
         return self.line[self.description_start : self.description_end]
 
     @property
+    def text(self) -> str:
+        r"""The description as Obsidian shows it (``\#tag`` reads ``#tag``): what syncs."""
+        return _ESCAPED_TAG_RE.sub("#", self.description)
+
+    @property
     def is_done(self) -> bool:
         """True when the status is done (``x``/``X``) or cancelled (``-``)."""
         return self.status in _DONE_STATUSES
@@ -176,7 +188,11 @@ class TaskLine:
         return tuple(inline + trailing)
 
 
-_INLINE_TAG_RE: Final = re.compile(r"(?:^|(?<=\s))(#[^\s!@#$%^&*(),.?\":{}|<>]+)")
+_TAG_CHAR: Final = r"[^\s!@#$%^&*(),.?\":{}|<>]"
+_INLINE_TAG_RE: Final = re.compile(rf"(?:^|(?<=\s))(#{_TAG_CHAR}+)")
+# A "#" that starts a tag, and the escaped form of one (which Obsidian shows as plain "#").
+_TAG_START_RE: Final = re.compile(rf"(?:^|(?<=\s))#(?={_TAG_CHAR})")
+_ESCAPED_TAG_RE: Final = re.compile(rf"(?:^|(?<=\s))\\#(?={_TAG_CHAR})")
 
 
 def _rstrip_index(line: str, start: int, end: int) -> int:
@@ -292,6 +308,33 @@ class TaskEdit:
 def clean_description(text: str) -> str:
     """Make ``text`` safe as a one-line description: line breaks become spaces, ends trimmed."""
     return re.sub(r"\s*(?:\r\n|\r|\n)\s*", " ", text).strip()
+
+
+def encode_description(text: str) -> str:
+    r"""The description to write for ``text`` so that the line's :attr:`TaskLine.text` is
+    exactly ``clean_description(text)``: each ``#`` that would start a tag is escaped.
+
+    Raises ValueError, saying why and what to change, when no description can carry the
+    text: it ends with what Obsidian Tasks reads as a field (a date such as
+    ``📅 2026-01-01``, a priority, a recurrence) or holds a ``\#`` of its own.
+    """
+    clean = clean_description(text)
+    written = _TAG_START_RE.sub(r"\\#", clean)
+    probe = parse_task_line(f"- [ ] {written} ^omi-probe")
+    assert probe is not None  # a checkbox line is always a task line
+    if probe.description != written:
+        kinds = ", ".join(sorted({f.kind.value for f in probe.fields}))
+        tail = written[len(probe.description) :].strip()
+        raise ValueError(
+            f"the text ends with {tail!r}, which Obsidian Tasks would read as the task's "
+            f"{kinds}, not as text; reword the end of the text in Omi"
+        )
+    if probe.text != clean:
+        raise ValueError(
+            "the text holds '\\#', which the vault cannot tell from an escaped '#'; "
+            "remove the backslash in Omi"
+        )
+    return written
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from omisync.sync import (
     Draft,
     Failed,
     ItemGoneError,
+    ItemRejectedError,
     Kind,
     Presence,
     Side,
@@ -512,3 +513,26 @@ def test_completing_a_recurring_task_in_omi_adds_the_next_instance(vault: Path) 
     assert items["omi-water1"]["done"] and items["omi-rent1"]["done"]
     assert sum(1 for p in items.values() if p == {"text": "Water plants", "done": False,
                                                    "due": "2025-12-22"}) == 1  # fmt: skip
+
+
+def test_omi_text_that_looks_like_tasks_fields_reads_back_as_written_or_is_refused(
+    vault: Path,
+) -> None:
+    side = make_side(vault)
+    side.snapshot(Kind.TASK)
+    drafts = [
+        Draft("tag", {"text": "Buy milk #groceries", "done": False, "due": "2025-12-24"}),
+        Draft("date", {"text": "Meeting notes 📅 2026-01-01", "done": False, "due": None}),
+    ]
+    tagged, dated = side.create(Kind.TASK, drafts)
+    assert tagged == Written(
+        anchor_for_stamp("tag"), {"text": "Buy milk #groceries", "done": False, "due": "2025-12-24"}
+    )
+    line = (vault / "Omi/Tasks.md").read_text().splitlines()[-1]
+    assert line == f"- [ ] Buy milk \\#groceries 📅 2025-12-24 ^{anchor_for_stamp('tag')}"
+    assert isinstance(dated, Failed) and isinstance(dated.error, ItemRejectedError)
+    assert "ends with '📅 2026-01-01'" in str(dated.error) and "due" in str(dated.error)
+    assert "Meeting notes" not in (vault / "Omi/Tasks.md").read_text()
+    [milk] = [i for i, p in side.snapshot(Kind.TASK).items.items() if p["text"] == "Buy milk"]
+    [renamed] = side.update(Kind.TASK, [Change(milk, {"text": "Buy milk ⏫"})])
+    assert isinstance(renamed, Failed) and "priority" in str(renamed.error)

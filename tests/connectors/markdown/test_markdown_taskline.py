@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from zoneinfo import available_timezones
 
@@ -19,6 +20,7 @@ from omisync.connectors.markdown import (
     TaskLine,
     clean_description,
     edit_task_line,
+    encode_description,
     parse_task_line,
 )
 
@@ -129,12 +131,31 @@ def test_edit_refuses_non_task_and_bad_block_id() -> None:
 
 _word_chars = st.characters(
     blacklist_categories=("Cs", "Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cn", "Mn", "Me"),
-    blacklist_characters="#^[]" + EMOJI + "\ufe0f\u00a0",
+    blacklist_characters=EMOJI + "\ufe0f\u00a0",
 )
-words = st.text(_word_chars, min_size=1, max_size=8)
-descriptions = st.lists(words, min_size=1, max_size=6).map(" ".join)
 dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31))
 tags = st.from_regex(r"#[A-Za-z][A-Za-z0-9/_-]{0,8}", fullmatch=True)
+# Words hold #, ^, [ and ] (any character but the field emoji); some words are field-like
+# tokens (a tag, a block id, an emoji signifier with or without its value), as Omi text may be.
+words = st.one_of(
+    st.text(_word_chars, min_size=1, max_size=8),
+    tags,
+    st.from_regex(r"\^[a-z0-9-]{1,6}|\[\[[a-z]{1,5}\]\]|\\#[a-z]{1,3}", fullmatch=True),
+    st.sampled_from(EMOJI),
+    st.tuples(st.sampled_from("✅📅⏳🛫➕❌"), dates).map(lambda p: f"{p[0]} {p[1].isoformat()}"),
+    st.sampled_from(["🔁 every week", "🏁 delete", "🆔 ab1", "⛔ ab1"]),
+)
+descriptions = st.lists(words, min_size=1, max_size=6).map(" ".join)
+# What a user types before the fields (no field-like token: the fields are drawn separately).
+_plain_words = st.text(
+    st.characters(
+        blacklist_categories=("Cs", "Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cn", "Mn", "Me"),
+        blacklist_characters="#^[]" + EMOJI + "\ufe0f\u00a0",
+    ),
+    min_size=1,
+    max_size=8,
+)
+line_descriptions = st.lists(_plain_words, min_size=1, max_size=6).map(" ".join)
 
 
 @st.composite
@@ -163,7 +184,7 @@ def task_lines(draw: st.DrawFn) -> str:
     indent = draw(st.sampled_from(["", "  ", "\t", "> ", "> > ", "    ", "\t> "]))
     marker = draw(st.sampled_from(["-", "*", "+", "1.", "12)"]))
     status = draw(st.sampled_from([" ", "x", "X", "-", "/", ">"]))
-    parts = [draw(descriptions)]
+    parts = [draw(line_descriptions)]
     fields = draw(st.lists(foreign_fields(), max_size=4))
     due = draw(st.none() | dates)
     if due is not None:
@@ -204,10 +225,22 @@ def test_keeping_everything_changes_nothing(line: str) -> None:
 
 @given(task_lines(), edits)
 def test_write_then_parse_gives_the_edit_and_keeps_the_rest(line: str, edit: TaskEdit) -> None:
+    """Omi's text is written through encode_description: the line then reads back as exactly
+    that text, or the text is refused because Tasks would read part of it as fields."""
     before = parsed(line)
+    text = clean_description(str(edit.description))
+    try:
+        edit = replace(edit, description=encode_description(text))
+    except ValueError as refusal:
+        if "would read" in str(refusal):
+            assert parsed(f"- [ ] {text} ^omi-x").description != text
+        else:
+            assert "\\#" in text
+        return
     after_line = edit_task_line(line, edit)
     after = parsed(after_line)
-    assert after.description == clean_description(str(edit.description))
+    assert after.text == text
+    assert not set(after.tags) - set(before.tags)  # Omi's text adds no tag to the line
     assert after.is_done is edit.done
     assert after.due == edit.due
     assert after.block_id == edit.block_id
