@@ -104,11 +104,11 @@ class Vault:
         assert result.returncode == expect, result.stdout + result.stderr
         return result.stdout
 
-    def run_quiet(self) -> str:
+    def run_quiet(self, expect: int = 0) -> str:
         """A run that must write nothing anywhere (Omi or the vault); its output."""
         before = self.files()
         self.emulator.clear_stats()
-        out = self.run()
+        out = self.run(expect=expect)
         assert self.emulator.stats()["writes"] == 0, out
         assert self.files() == before, out
         return out
@@ -448,3 +448,18 @@ def test_a_two_line_connector_config_in_another_process_zone_keeps_dates(
     assert (tmp_path / "vault-cache" / "vault.json").exists()  # the default scan cache
     _age(vault.root)
     vault.run_quiet()
+
+
+def test_a_memory_note_over_omis_limit_is_refused_and_left_whole(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    vault = Vault(tmp_path, emu)
+    body = "I keep a long list of the books I want to read this year. " * 10
+    note = vault.write("Omi/Memories/Long.md", body.strip() + "\n")
+    out = vault.run(expect=1)  # partial: the note could not be synced
+    assert "vault · notes: 1 refused" in out, out
+    assert f"is {len(body.strip())} characters; Omi accepts at most 500" in out, out
+    assert "omisync never truncates" in out
+    assert not _omi(emu, "memories")
+    assert note.read_text().endswith("\n" + body.strip() + "\n")  # only an omisync_id added
+    assert "1 refused" in vault.run_quiet(expect=1)  # refused again, nothing written
