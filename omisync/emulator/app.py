@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import Scope
 
+from omisync.emulator.auth import route_policy
 from omisync.emulator.config import EmulatorConfig
 from omisync.emulator.faults import FaultInjectionMiddleware, FaultState
 from omisync.emulator.routes import ROUTERS
@@ -48,6 +50,16 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
         app.include_router(router)
     # Added innermost first: the request log sees faults, faults run before rate limiting.
     app.add_middleware(RateLimitHeadersMiddleware)
-    app.add_middleware(FaultInjectionMiddleware, faults=state.faults, connections=state.connections)
+    routes = [route for router in ROUTERS for route in router.routes]
+
+    def storm_limit(scope: Scope) -> int | None:
+        return state.limiter.announced_limit(route_policy(routes, scope))
+
+    app.add_middleware(
+        FaultInjectionMiddleware,
+        faults=state.faults,
+        connections=state.connections,
+        storm_limit=storm_limit,
+    )
     app.add_middleware(RequestLogMiddleware, log=state.log)
     return app

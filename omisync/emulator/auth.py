@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from starlette.requests import Request
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from omisync.emulator.config import READ_ONLY_SCOPES
 from omisync.emulator.identity import hash_dev_key
@@ -66,22 +70,51 @@ def apply_rate_decision(request: Request, decision: RateDecision) -> None:
         )
 
 
-def require(scope: str | None, policy: str) -> Callable[..., Awaitable[KeyRecord]]:
-    """Return a dependency admitting a key that holds ``scope`` and is within ``policy``.
+class Requirement:
+    """A dependency admitting a key that holds ``scope`` and is within ``policy``.
 
     ``scope`` None needs no data scope (``GET /v1/dev/key``). Raises 403
-    ``"Insufficient permissions. Required scope: <scope>"`` before charging the limiter.
+    ``"Insufficient permissions. Required scope: <scope>"`` before charging the limiter,
+    then 429 when the limiter refuses. ``policy`` stays readable so that
+    :func:`route_policy` can tell which policy a route is charged to.
     """
 
-    async def dependency(request: Request, key: DeveloperKey, state: StateDep) -> KeyRecord:
-        if scope is not None and scope not in effective_scopes(key):
+    def __init__(self, scope: str | None, policy: str) -> None:
+        self.scope = scope
+        self.policy = policy
+
+    async def __call__(self, request: Request, key: DeveloperKey, state: StateDep) -> KeyRecord:
+        """Admit ``key`` or raise 403/429."""
+        if self.scope is not None and self.scope not in effective_scopes(key):
             raise HTTPException(
-                status_code=403, detail=f"Insufficient permissions. Required scope: {scope}"
+                status_code=403, detail=f"Insufficient permissions. Required scope: {self.scope}"
             )
-        apply_rate_decision(request, state.limiter.charge(key.id, policy))
+        apply_rate_decision(request, state.limiter.charge(key.id, self.policy))
         return key
 
-    return dependency
+
+def require(scope: str | None, policy: str) -> Requirement:
+    """Return the :class:`Requirement` of ``scope`` and rate-limit ``policy``."""
+    return Requirement(scope, policy)
+
+
+def route_policy(routes: Iterable[BaseRoute], scope: Scope) -> str | None:
+    """The rate-limit policy of the one of ``routes`` that serves the request ``scope`` (None:
+    no route, or a route that is not rate limited)."""
+    for route in routes:
+        if isinstance(route, APIRoute) and route.matches(scope)[0] is Match.FULL:
+            return _policy_of(route.dependant)
+    return None
+
+
+def _policy_of(dependant: Dependant) -> str | None:
+    if isinstance(dependant.call, Requirement):
+        return dependant.call.policy
+    for sub in dependant.dependencies:
+        policy = _policy_of(sub)
+        if policy is not None:
+            return policy
+    return None
 
 
 def charge_extra(request: Request, state: EmulatorState, key: KeyRecord, policy: str) -> None:

@@ -13,6 +13,7 @@ import http
 import json
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -114,13 +115,29 @@ class FaultState:
         return FaultAction(latency, error_status=config.error_status, error_body=config.error_body)
 
 
-class FaultInjectionMiddleware:
-    """Applies :meth:`FaultState.decide` to every HTTP request before the app sees it."""
+#: The limit a 429 storm announces for a request (``X-RateLimit-Limit``; None: no header).
+StormLimit = Callable[[Scope], int | None]
 
-    def __init__(self, app: ASGIApp, faults: FaultState, connections: ConnectionRegistry) -> None:
+
+class FaultInjectionMiddleware:
+    """Applies :meth:`FaultState.decide` to every HTTP request before the app sees it.
+
+    A 429 of a storm carries ``Retry-After``, ``X-RateLimit-Remaining: 0`` and the
+    ``X-RateLimit-Limit`` that ``storm_limit`` gives for the request (the active profile's
+    limit for its route), as a real refusal would.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        faults: FaultState,
+        connections: ConnectionRegistry,
+        storm_limit: StormLimit,
+    ) -> None:
         self.app = app
         self.faults = faults
         self.connections = connections
+        self.storm_limit = storm_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Delay, drop, refuse or fail the request as configured, else pass it on."""
@@ -133,7 +150,9 @@ class FaultInjectionMiddleware:
         if action.drop:
             await self._drop(scope, send)
         elif action.storm_retry_after is not None:
-            await _send(send, 429, _storm_body(action.storm_retry_after), _storm_headers(action))
+            retry_after = action.storm_retry_after
+            headers = _storm_headers(retry_after, self.storm_limit(scope))
+            await _send(send, 429, _storm_body(retry_after), headers)
         elif action.error_status is not None:
             body, headers = _error_answer(action.error_status, action.error_body)
             await _send(send, action.error_status, body, headers)
@@ -165,14 +184,15 @@ def _storm_body(retry_after: int) -> bytes:
     return b'{"detail":"' + rate_limited_detail(retry_after).encode() + b'"}'
 
 
-def _storm_headers(action: FaultAction) -> list[tuple[bytes, bytes]]:
-    retry_after = str(action.storm_retry_after).encode()
-    return [
+def _storm_headers(retry_after: int, limit: int | None) -> list[tuple[bytes, bytes]]:
+    headers = [
         (b"content-type", b"application/json"),
-        (b"retry-after", retry_after),
-        (b"x-ratelimit-limit", b"100"),
+        (b"retry-after", str(retry_after).encode()),
         (b"x-ratelimit-remaining", b"0"),
     ]
+    if limit is not None:
+        headers.append((b"x-ratelimit-limit", str(limit).encode()))
+    return headers
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:

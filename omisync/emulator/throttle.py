@@ -138,6 +138,16 @@ class RateLimiter:
             default.window_seconds * self._config.window_scale,
         )
 
+    def announced_limit(self, policy: str | None) -> int | None:
+        """The ``X-RateLimit-Limit`` a 429 of a request charged to ``policy`` carries: the
+        per-key bucket (docs), the policy's bucket (backend), None when nothing limits it
+        (``off``, or a route with no policy)."""
+        if self._config.profile == "docs":
+            return self.bucket(DOCS_KEY_BUCKET).limit
+        if self._config.profile == "backend" and policy is not None:
+            return self.bucket(policy).limit
+        return None
+
     def charge(self, key_id: str, policy: str) -> RateDecision:
         """Count one request of ``key_id`` under ``policy`` and decide on it."""
         if self._config.profile == "off":

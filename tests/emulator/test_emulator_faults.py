@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from omisync.emulator import EmulatorConfig, FaultConfig, RateLimitConfig, RunningEmulator
+from omisync.emulator import Bucket, EmulatorConfig, FaultConfig, RateLimitConfig, RunningEmulator
 
 Factory = Callable[[EmulatorConfig], RunningEmulator]
 
@@ -130,8 +130,37 @@ def test_429_storm_with_retry_after(omi_emulator: RunningEmulator, api: httpx.Cl
         assert response.json() == {"detail": "Rate limit exceeded. Try again in 5s."}
         assert response.headers["retry-after"] == "5"
         assert response.headers["x-ratelimit-remaining"] == "0"
+        assert "x-ratelimit-limit" not in response.headers  # profile off: nothing limits it
     assert after.status_code == 200
     assert len(api.get("/user/action-items").json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("limits", "path", "announced"),
+    [
+        (RateLimitConfig(profile="docs", limit_scale=0.3), "/user/memories", "30"),
+        (
+            RateLimitConfig(profile="backend", overrides={"dev:memories_read": Bucket(7, 60)}),
+            "/user/memories",
+            "7",
+        ),
+        (RateLimitConfig(profile="backend", limit_scale=2), "/user/conversations", "120"),
+        (RateLimitConfig(profile="backend"), "/no/such/route", None),
+    ],
+)
+def test_a_429_storm_announces_the_limit_of_the_profile_and_route(
+    omi_emulator_factory: Factory, limits: RateLimitConfig, path: str, announced: str | None
+) -> None:
+    emulator = omi_emulator_factory(
+        EmulatorConfig(rate_limits=limits, faults=FaultConfig(storm_429=1))
+    )
+    with httpx.Client(
+        base_url=emulator.base_url, headers={"Authorization": f"Bearer {emulator.api_key}"}
+    ) as api:
+        response = api.get(path)
+
+    assert response.status_code == 429
+    assert response.headers.get("x-ratelimit-limit") == announced
 
 
 def test_short_pages_drop_rows_from_the_end_but_never_empty_a_page(
