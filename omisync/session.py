@@ -54,11 +54,15 @@ def _chained(*hooks: Callable[[_T], None] | None) -> Callable[[_T], None] | None
 
 
 def omi_rate_limits_for(settings: OmiSettings) -> RateLimits:
-    """The Omi rate limits the config asks for (its ``omi.rate_limit`` profile and numbers)."""
+    """The Omi rate limits the config asks for: its ``omi.rate_limit`` profile, numbers,
+    backend ``boost`` and per-endpoint ``policies``."""
+    limits = settings.rate_limit
     return omi_rate_limits(
-        settings.rate_limit.profile,
-        per_minute=settings.rate_limit.per_minute,
-        per_day=settings.rate_limit.per_day,
+        limits.profile,
+        per_minute=limits.per_minute,
+        per_day=limits.per_day,
+        boost=limits.boost,
+        policies=limits.policies,
     )
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable
@@ -19,11 +20,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     SecretStr,
     field_validator,
 )
 
 from omisync.config.paths import FilePath
+from omisync.omi import KNOWN_POLICIES
+from omisync.ratelimit import Limit
 from omisync.sync.options import (
     ConflictPolicy,
     DeletePolicy,
@@ -134,6 +138,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def parse_policy_limit(value: object) -> Limit:
+    """A per-policy limit as written: ``N`` (requests per hour, the backend's window) or
+    ``"N/DURATION"`` (e.g. ``120/1h``, ``10/90s``). Raises ``ValueError`` otherwise."""
+    if isinstance(value, Limit):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        count, window = value, timedelta(hours=1)
+    else:
+        text = str(value).replace(" ", "")
+        count_text, slash, window_text = text.partition("/")
+        if not slash or not count_text.isdigit():
+            raise ValueError(
+                f"{value!r} is not a rate limit; write N (per hour) or N/DURATION, e.g. 120/1h"
+            )
+        count, window = int(count_text), parse_duration(window_text)
+    if count < 1:
+        raise ValueError(f"{value!r}: a limit needs at least 1 request")
+    return Limit(count, window.total_seconds())
+
+
+PolicyLimit = Annotated[Limit, PlainValidator(parse_policy_limit)]
+
+
 class RateLimitSettings(_Strict):
     """Client-side limits for the Omi API (the public doc's numbers by default)."""
 
@@ -141,6 +168,24 @@ class RateLimitSettings(_Strict):
     per_day: int = Field(10_000, ge=1)
     profile: Literal["docs", "backend"] = "docs"
     """``docs``: per-minute and per-day limits; ``backend``: the backend's hourly buckets."""
+    boost: float = Field(1.0, gt=0, le=10_000)
+    """``backend`` profile: every bucket of the backend's table times this (its
+    ``RATE_LIMIT_BOOST``)."""
+    policies: dict[str, PolicyLimit] = Field(default_factory=dict)
+    """Per-endpoint buckets (e.g. ``dev:memories``), added to or replacing the profile's."""
+
+    @field_validator("policies")
+    @classmethod
+    def _known_policies(cls, value: dict[str, Limit]) -> dict[str, Limit]:
+        for name in value:
+            if name not in KNOWN_POLICIES:
+                close = difflib.get_close_matches(name, sorted(KNOWN_POLICIES), n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ValueError(
+                    f"no Omi endpoint is charged to {name!r}; {hint}"
+                    f"known: {', '.join(sorted(KNOWN_POLICIES))}"
+                )
+        return value
 
 
 class OmiSettings(_Strict):

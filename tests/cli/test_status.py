@@ -231,3 +231,27 @@ def test_an_unreadable_state_db_is_a_clear_error(
     assert code == 2
     assert f"Cannot read the state DB {setup.state_path}" in err
     assert "Fix: point `state.path` in the config at omisync's state DB" in err
+
+
+def test_the_configured_rate_limits_are_the_budgets_shown(
+    setup: VaultSetup, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = setup.config_path.read_text(encoding="utf-8").replace(
+        "  timeout: 5\n",
+        "  timeout: 5\n  rate_limit:\n    per_minute: 40\n"
+        "    policies: {dev:memories: 12/90s, dev:ask: 3}\n",
+    )
+    setup.config_path.write_text(text, encoding="utf-8")
+    sync(setup)
+
+    buckets = {
+        b["name"]: b for b in status_json(setup, capsys, monkeypatch)["omi_rate_budget"]["buckets"]
+    }
+    assert set(buckets) == {"per_minute", "per_day", "dev:memories", "dev:ask"}
+    shown_limits = {name: (b["limit"], b["window_seconds"]) for name, b in buckets.items()}
+    assert shown_limits["per_minute"] == (40, 60.0)
+    assert shown_limits["dev:memories"] == (12, 90.0)
+    assert shown_limits["dev:ask"] == (3, 3600.0)
+    assert buckets["dev:ask"]["used"] == 0
+    code, shown = status(setup, capsys, monkeypatch)
+    assert code == 0 and "dev:memories" in shown and "dev:ask 3/3 left per 1h" in shown
