@@ -106,6 +106,11 @@ class Schedule:
                 self._scheduler.reschedule_job(name, trigger=trigger)
             self._intervals[name] = interval
 
+    def trigger(self, name: str) -> IntervalTrigger | None:
+        """The APScheduler trigger of connector ``name``'s job (None when it has none)."""
+        job = self._scheduler.get_job(name)
+        return job.trigger if job is not None else None
+
     def next_run(self, name: str) -> datetime | None:
         """When connector ``name`` runs next (UTC), or None when it has no job."""
         job = self._scheduler.get_job(name)
