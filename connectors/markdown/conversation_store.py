@@ -6,18 +6,20 @@ it) and rewriting only its generated region, only when the conversation changed.
 
 :class:`Inbox` lists the files dropped into the inbox folder (once they have settled) as
 :class:`~omisync.conversations.InboxItem` values, and moves each one into ``Sent/`` with the id
-of the conversation it became. ``InboxItem.key`` is stable for a file's path and content: the
-conversation flow uses it as the ``client_session_id`` of ``from-segments`` and as the journal
-stamp, so a crash between sending and moving never sends a file twice. A file whose
-frontmatter already says it was sent (``sent_to_omi``: a move that was interrupted) is listed
-with ``sent`` set, so it is only moved.
+of the conversation it became; once that conversation's note is exported, the sent file also
+gets a wiki-link to it (``conversation_note: "[[Omi/Conversations/…]]"``).
+
+``InboxItem.key`` is stable for a file's path and content: the conversation flow uses it as the
+``client_session_id`` of ``from-segments`` and as the journal stamp, so a crash between sending
+and moving never sends a file twice. A file whose frontmatter already says it was sent
+(``sent_to_omi``: a move that was interrupted) is listed with ``sent`` set, so it is only moved.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,10 @@ from .vaultfs import (
     sha256_hex,
 )
 
-__all__ = ["DISCARDED_NOTE", "ConversationExporter", "Inbox"]
+__all__ = ["DISCARDED_NOTE", "NOTE_LINK_KEY", "ConversationExporter", "Inbox"]
+
+#: The frontmatter key of a sent inbox file that links to its conversation's note.
+NOTE_LINK_KEY = "conversation_note"
 
 #: What a sent file's frontmatter says when Omi discarded the conversation made of it.
 DISCARDED_NOTE = (
@@ -141,6 +146,10 @@ class ConversationExporter:
             result.written[conversation.id] = rel
         return result
 
+    def notes(self) -> dict[str, str]:
+        """conversation id → vault-relative path of its note, as of the last export."""
+        return {cid: rel for rel, (_, cid) in self._index.items() if cid is not None}
+
 
 class Inbox:
     """The inbox folder: files to send to Omi as conversations, each exactly once."""
@@ -214,6 +223,32 @@ class Inbox:
         except OSError as error:
             raise VaultWriteError(source, f"cannot be moved to {target_dir} ({error})") from error
         return target.relative_to(self.root).as_posix()
+
+    def link_notes(self, notes: Mapping[str, str]) -> list[str]:
+        """Give each sent file whose conversation has a note in ``notes`` (conversation id →
+        vault-relative path) a ``conversation_note`` wiki-link to it. Returns a problem per
+        file that could not be updated (it is retried at the next export)."""
+        problems: list[str] = []
+        for rel in _notes(self.root, self.sent_folder, suffixes=(".md", ".txt")):
+            path = self.root / rel
+            try:
+                data, stamp = read_stamped(path)
+                note = NoteText.decode(data)
+                front = read_frontmatter(note, rel)
+            except (OSError, FrontmatterError):
+                continue  # unreadable or a broken-frontmatter file: its last line names the id
+            target = notes.get(str(front.get("omi_conversation")))
+            if target is None:
+                continue
+            link = f"[[{target.removesuffix('.md')}]]"
+            if front.get(NOTE_LINK_KEY) == link:
+                continue
+            try:
+                update_frontmatter(note, {NOTE_LINK_KEY: link}, rel)
+                atomic_write(path, note.encode(), expected=stamp)
+            except (VaultWriteError, FrontmatterError) as error:
+                problems.append(f"{rel}: the link to its conversation note was not added ({error})")
+        return problems
 
     def _now(self) -> str:
         return datetime.fromtimestamp(self.clock(), self.zone).isoformat(timespec="seconds")

@@ -190,8 +190,11 @@ class MarkdownSide:
 
     def export_conversations(self, conversations: Sequence[ConversationRecord]) -> ExportResult:
         """Write or refresh one note per conversation in the conversations folder; only the
-        generated region of an existing note changes."""
-        return self.conversations.export(conversations)
+        generated region of an existing note changes. Sent inbox files then get a wiki-link to
+        the note of the conversation they became."""
+        result = self.conversations.export(conversations)
+        result.problems.extend(self.inbox.link_notes(self.conversations.notes()))
+        return result
 
     def inbox_pending(self) -> InboxListing:
         """The settled files of the inbox folder (``.md``/``.txt``), as text or transcript."""

@@ -194,7 +194,10 @@ def test_every_kind_moves_both_ways_and_a_second_run_writes_nothing(
     notes = [p.read_text() for p in (vault.root / "Omi/Conversations").glob("*.md")]
     assert any("# 🧠 Budget review" in text for text in notes)
     assert any(f"omi_conversation: {made[0]['id']}" in text for text in notes)
-    assert f"omi_conversation: {made[0]['id']}" in vault.read("Omi/Inbox/Sent/call.md")
+    sent = vault.read("Omi/Inbox/Sent/call.md")
+    assert f"omi_conversation: {made[0]['id']}" in sent
+    [link] = [line.split("[[")[1].split("]]")[0] for line in sent.splitlines() if "[[" in line]
+    assert f"omi_conversation: {made[0]['id']}" in vault.read(f"{link}.md")  # the note it became
 
     before = vault.files()
     emu.clear_stats()

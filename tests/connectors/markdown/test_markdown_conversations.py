@@ -12,6 +12,8 @@ import pytest
 from omisync.connectors.markdown import (
     ConversationExporter,
     Inbox,
+    MarkdownOptions,
+    MarkdownSide,
     NoteText,
     RegionError,
     VaultWriteError,
@@ -185,3 +187,28 @@ def test_sent_marks_survive_an_interrupted_move_and_broken_frontmatter(tmp_path:
     before = (inbox_dir / "fine.md").read_bytes()
     assert inbox.mark_sent(again[1], SentConversation("c2")) == "Omi/Inbox/Sent/fine.md"
     assert (tmp_path / "Omi/Inbox/Sent/fine.md").read_bytes() == before  # marks kept as they were
+
+
+def test_a_sent_file_links_to_its_conversations_note_once_exported(tmp_path: Path) -> None:
+    side = MarkdownSide(
+        "vault", MarkdownOptions.parse({"path": str(tmp_path), "settle": 0}), zone=BERLIN
+    )
+    (tmp_path / "Omi" / "Inbox").mkdir(parents=True)
+    (tmp_path / "Omi" / "Inbox" / "trip.md").write_text("Ana: May?\nMe: Early May.\n")
+    (tmp_path / "Omi" / "Inbox" / "other.md").write_text("Buy a kayak\n")
+    other, first = side.inbox_pending().items  # by name
+    sent = side.inbox_mark_sent(first, SentConversation("conv-1"))
+    side.inbox_mark_sent(other, SentConversation("conv-2"))
+    other_before = (tmp_path / "Omi/Inbox/Sent/other.md").read_bytes()
+    result = side.export_conversations([CONVERSATION])
+    assert not result.problems
+    link = "[[Omi/Conversations/2025-12-08 Planning the trip]]"
+    text = (tmp_path / sent).read_text()
+    assert f"conversation_note: '{link}'\n" in text and text.endswith(
+        "---\nAna: May?\nMe: Early May.\n"
+    )
+    assert (tmp_path / (link[2:-2] + ".md")).exists()
+    assert (tmp_path / "Omi/Inbox/Sent/other.md").read_bytes() == other_before  # not exported yet
+    again = (tmp_path / sent).read_bytes()
+    side.export_conversations([dataclasses.replace(CONVERSATION, title="Planning the trip!")])
+    assert (tmp_path / sent).read_bytes() == again  # the note kept its name: the link holds
