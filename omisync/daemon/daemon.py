@@ -30,6 +30,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
@@ -47,6 +49,8 @@ from omisync.logs import Redactor, config_secrets, configure_logging, log_warnin
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError
 from omisync.ratelimit import WaitNotice
 from omisync.session import Session, UnknownConnectorNameError
+from omisync.state import StateDB, StateError
+from omisync.status.daemon_schedule import save_schedule
 from omisync.stopper import Stopper
 from omisync.sync.side import Side
 
@@ -291,7 +295,7 @@ class Daemon:
             generation.sides.pop(name, None)
             interval = generation.config.connectors[name].interval
             delay = self.backoff.delay(interval, failures)
-            self.board.set_next_run(name, self._schedule.defer(name, delay))
+            next_run = self._schedule.defer(name, delay)
             _log.warning(
                 "cycle.failed",
                 error=result.message,
@@ -299,7 +303,7 @@ class Daemon:
                 retry_in=delay.total_seconds(),
             )
         else:
-            self.board.set_next_run(name, self._schedule.next_run(name))
+            next_run = self._schedule.next_run(name)
             if result.outcome is CycleOutcome.SKIPPED:
                 _log.warning("cycle.skipped", reason=result.message)
             elif result.outcome is CycleOutcome.PARTIAL:
@@ -308,7 +312,20 @@ class Daemon:
                 )
             else:
                 _log.info(f"cycle.{result.outcome}", summary=result.summary, **fields)
+        self.board.set_next_run(name, next_run)
+        if result.outcome is not CycleOutcome.STOPPED:
+            self._publish_next_run(generation.config, name, next_run, failures)
         self.notifier.status(self.board.line())
+
+    def _publish_next_run(
+        self, config: Config, name: str, next_run: datetime | None, failures: int
+    ) -> None:
+        """Tell ``omisync status`` when ``name`` really runs next (a backoff included)."""
+        try:
+            with StateDB.open(Path(config.state.path)) as state:
+                save_schedule(state, name, next_run, failures)
+        except StateError as error:
+            _log.warning("daemon.schedule_not_saved", error=str(error))
 
     def _set_activity(self, name: str, activity: str) -> None:
         self.board.set_activity(name, activity)

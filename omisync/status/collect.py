@@ -10,6 +10,7 @@ from omisync.config import Config
 from omisync.ratelimit import RateLimiter, SqliteUsageStore
 from omisync.session import omi_rate_limits_for
 from omisync.state import RunLock, RunRecord, StateDB
+from omisync.status.daemon_schedule import load_schedule
 from omisync.status.model import (
     ConnectorStatus,
     LastRun,
@@ -77,6 +78,14 @@ def _connector(config: Config, name: str, state: StateDB | None, now: datetime) 
     settings = config.connectors.get(name)
     interval = None if settings is None else settings.interval
     record = None if state is None else state.runs.last(name)
+    planned = None if state is None else load_schedule(state, name)
+    if settings is None or not settings.enabled:
+        next_run, source, failures = None, None, 0
+    elif planned is not None and planned.daemon.is_alive():
+        next_run, source, failures = planned.next_run, "daemon", planned.failures
+    else:
+        next_run, source = _next_run(record, interval, now), "estimate"
+        failures = 0
     return ConnectorStatus(
         name=name,
         configured=settings is not None,
@@ -84,7 +93,9 @@ def _connector(config: Config, name: str, state: StateDB | None, now: datetime) 
         enabled=None if settings is None else settings.enabled,
         interval_s=None if interval is None else interval.total_seconds(),
         last_run=None if record is None else _last_run(record),
-        next_run=_next_run(record, interval, now),
+        next_run=next_run,
+        next_run_source=None if next_run is None else source,
+        failures_in_a_row=failures,
         links={} if state is None else _link_counts(state, name),
         conflicts=[] if state is None else list(_conflicts(state, name)),
         refused=[] if state is None else _refused(state, name),

@@ -93,6 +93,8 @@ _CONNECTOR = _object(
         "interval_seconds": {"type": ["number", "null"]},
         "last_run": {"anyOf": [{"type": "null"}, _LAST_RUN]},
         "next_run": _MAYBE_TIME,
+        "next_run_source": {"enum": ["daemon", "estimate", None]},
+        "failures_in_a_row": {"type": "integer"},
         "links": {"type": "object", "additionalProperties": {"type": "integer"}},
         "conflicts": {"type": "array", "items": _CONFLICT},
         "refused": {"type": "array", "items": _REFUSED},

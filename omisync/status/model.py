@@ -126,7 +126,9 @@ class ConnectorStatus:
 
     ``configured`` is False for a connector that only the state DB remembers (removed from the
     config); its ``type``, ``enabled`` and ``interval_s`` are then None. ``next_run`` is when
-    the daemon will sync it next (None: never ran, or runs now).
+    the daemon will sync it next (None: disabled, never ran, or runs now): as the running
+    daemon planned it (``next_run_source`` ``"daemon"``, a retry when ``failures_in_a_row``),
+    else an ``"estimate"``: the last run's end plus the interval.
     """
 
     name: str
@@ -137,6 +139,8 @@ class ConnectorStatus:
     last_run: LastRun | None
     next_run: datetime | None
     links: dict[str, int]
+    next_run_source: str | None = None
+    failures_in_a_row: int = 0
     conflicts: list[OpenConflict] = field(default_factory=list)
     refused: list[RefusedItem] = field(default_factory=list)
     pending_writes: list[PendingWrite] = field(default_factory=list)
@@ -151,6 +155,8 @@ class ConnectorStatus:
             "interval_seconds": self.interval_s,
             "last_run": None if self.last_run is None else self.last_run.to_json(),
             "next_run": _time(self.next_run),
+            "next_run_source": self.next_run_source,
+            "failures_in_a_row": self.failures_in_a_row,
             "links": dict(self.links),
             "conflicts": [conflict.to_json() for conflict in self.conflicts],
             "refused": [item.to_json() for item in self.refused],

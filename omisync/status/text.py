@@ -84,8 +84,15 @@ def _connector(connector: ConnectorStatus, now: datetime, zone: tzinfo) -> list[
         head = f"{connector.name} (not in the config any more; its state is kept)"
     lines = [head]
     lines.extend(_last_run(connector, now, zone))
-    if connector.next_run is not None and connector.configured and connector.enabled:
-        lines.append(f"  next run:  {_when(connector.next_run, now, zone)}, if the daemon runs")
+    if connector.next_run is not None:
+        when = _when(connector.next_run, now, zone)
+        if connector.next_run_source != "daemon":
+            lines.append(f"  next run:  {when}, if the daemon runs")
+        elif connector.failures_in_a_row:
+            failures = connector.failures_in_a_row
+            lines.append(f"  next run:  {when}, a retry after {failures} failed in a row")
+        else:
+            lines.append(f"  next run:  {when}")
     links = ", ".join(f"{count} {kind}s" for kind, count in connector.links.items())
     lines.append(f"  links:     {links or 'none yet'}")
     lines.extend(_section("conflicts", connector.conflicts, _conflict, connector.name))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from daemon_helpers import (
+    OMISYNC,
     DaemonProcess,
     install_plugin,
     omi_task_texts,
@@ -47,6 +51,7 @@ def test_failing_connectors_back_off_while_a_healthy_one_keeps_syncing(
         # An exception: the plugin raises.
         "crashing": {"type": "crashing", "interval": "1s"},
         "healthy": vault_connector(healthy),
+        "off": {**vault_connector(healthy), "enabled": False},
     }
     config = write_config(tmp_path / "config.yaml", omi_emulator, connectors)
     plugins = install_plugin(tmp_path / "plugins", "crashing", CRASHING_PLUGIN)
@@ -72,4 +77,27 @@ def test_failing_connectors_back_off_while_a_healthy_one_keeps_syncing(
     daemon.wait_until(
         lambda: "Written while others fail" in omi_task_texts(omi_emulator), "healthy sync"
     )
+
+    # `omisync status` shows the daemon's real plan: the backoff, not "last run + interval".
+    plans = next_runs(config)
+    assert plans["crashing"]["next_run_source"] == "daemon"
+    assert plans["crashing"]["failures_in_a_row"] >= 2
+    assert plans["healthy"]["next_run_source"] == "daemon"
+    assert plans["healthy"]["failures_in_a_row"] == 0
+    assert plans["off"]["next_run"] is None and plans["off"]["next_run_source"] is None
     assert daemon.stop() == 0
+    assert next_runs(config)["healthy"]["next_run_source"] == "estimate"  # no daemon now
+
+
+def next_runs(config: Path) -> dict[str, dict[str, Any]]:
+    """Each connector's ``next_run*`` fields from ``omisync status --json``."""
+    result = subprocess.run(
+        [str(OMISYNC), "status", "--json", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {
+        connector["name"]: {k: v for k, v in connector.items() if k.startswith(("next", "fail"))}
+        for connector in json.loads(result.stdout)["connectors"]
+    }
