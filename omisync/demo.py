@@ -21,19 +21,27 @@ from omisync.plugins import connector_types, options_model
 from omisync.session import Session
 from omisync.sync.report import SyncReport
 
-__all__ = ["DemoError", "run_demo"]
+__all__ = ["UNTOUCHED", "DemoError", "run_demo", "write_sample_vault"]
 
 #: A file in the demo folder that marks it as ours, so a re-run may replace it.
 MARKER = ".omisync-demo"
 
 Say = Callable[[str], None]
 
+#: How many lines of Omi/Tasks.md the demo shows.
+SHOWN_LINES = 12
+#: Lines of the sample vault omisync must leave alone: (file, text the line holds).
+UNTOUCHED = (
+    ("Welcome.md", "A personal task without the tag"),
+    ("Journal/{today}.md", "inside a code block"),
+)
+
 
 class DemoError(RuntimeError):
     """The demo cannot run (e.g. its folder exists and is not a demo folder)."""
 
 
-def _sample_vault(root: Path, today: date) -> None:
+def write_sample_vault(root: Path, today: date) -> None:
     """Write the sample vault: notes and tasks of the user's own, some omisync must not touch."""
     files = {
         "Welcome.md": """\
@@ -86,7 +94,7 @@ def _write_config(folder: Path, emulator: RunningEmulator, vault: Path) -> Path:
     config.write_text(
         textwrap.dedent(
             f"""\
-            # The demo's config. For a real account, copy config.example.yaml instead.
+            # The demo's config. For a real account, run `omisync init` instead.
             omi:
               base_url: {emulator.base_url}
               api_key: {emulator.api_key}
@@ -133,6 +141,33 @@ def _sync(config: Config, say: Say) -> list[SyncReport]:
     return reports
 
 
+def _untouched_lines(vault: Path, today: date) -> dict[str, bytes]:
+    """The bytes of each :data:`UNTOUCHED` line, by vault-relative file."""
+    found = {}
+    for name, text in UNTOUCHED:
+        rel = name.format(today=today.isoformat())
+        lines = (vault / rel).read_bytes().splitlines(keepends=True)
+        found[rel] = next(line for line in lines if text.encode() in line)
+    return found
+
+
+def _show_tasks_file(tasks_file: Path, folder: Path, say: Say) -> None:
+    lines = tasks_file.read_text(encoding="utf-8").splitlines()
+    say(f"\n   {tasks_file.relative_to(folder)} now reads:")
+    for line in lines[:SHOWN_LINES]:
+        say(f"     {line}")
+    if len(lines) > SHOWN_LINES:
+        say(f"     … {len(lines) - SHOWN_LINES} more")
+
+
+def _omi_texts(omi: OmiClient) -> tuple[set[str], set[str]]:
+    """The texts of Omi's action items and memories."""
+    return (
+        {item.description for item in omi.action_items.scan().items},
+        {memory.content for memory in omi.memories.scan().items},
+    )
+
+
 def _tick(task_file: Path, text: str) -> bool:
     """Tick the open task whose line contains ``text``; return whether one was found."""
     lines = task_file.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -166,7 +201,7 @@ def run_demo(folder: Path, say: Say = print) -> int:
     _prepare(folder)
     vault = folder / "vault"
     today = date.today()
-    _sample_vault(vault, today)
+    write_sample_vault(vault, today)
     emulator_config = EmulatorConfig(sample_data=True, rate_limits=RateLimitConfig(profile="off"))
     with run_emulator(emulator_config) as emulator:
         configure_logging(verbosity=0, secrets={emulator.api_key})
@@ -190,12 +225,18 @@ def run_demo(folder: Path, say: Say = print) -> int:
                 f"2. Sample vault at {vault}: a few notes with tasks of their own,\n"
                 "   including lines omisync must not touch (untagged tasks, a code block)."
             )
+            untouched = _untouched_lines(vault, today)
+            tasks_before, notes_before = _omi_texts(omi)
             say("\n3. First sync — what moved each way:")
             _sync(config, say)
+            tasks_after, notes_after = _omi_texts(omi)
+            say("   From the vault to Omi:")
+            for text in sorted(tasks_after - tasks_before):
+                say(f"     task '{text}'")
+            for text in sorted(notes_after - notes_before):
+                say(f"     memory '{text}'")
             tasks_file = vault / "Omi" / "Tasks.md"
-            say(f"\n   {tasks_file.relative_to(folder)} now reads:")
-            for line in tasks_file.read_text(encoding="utf-8").splitlines()[:12]:
-                say(f"     {line}")
+            _show_tasks_file(tasks_file, folder, say)
             notes = sorted((vault / "Omi" / "Conversations").glob("*.md"))
             say(f"\n   {len(notes)} conversation notes (overview, action items, transcript):")
             for note in notes:
@@ -232,6 +273,11 @@ def run_demo(folder: Path, say: Say = print) -> int:
                 say(f"   moved to {dropped.parent.relative_to(folder)}/Sent/ with a link to it.")
             say("\n6. A third sync finds both sides agreeing and writes nothing:")
             _sync(config, say)
+            say("\n   Lines omisync must not touch are byte for byte as written:")
+            for rel, line in untouched.items():
+                now = _untouched_lines(vault, today)[rel]
+                verdict = "unchanged" if now == line else "CHANGED"
+                say(f"     {verdict}: {line.decode().strip()}  ({rel})")
 
     say(
         textwrap.dedent(
@@ -239,10 +285,16 @@ def run_demo(folder: Path, say: Say = print) -> int:
             The vault is at {vault} — open it in Obsidian to look around.
 
             To sync your own Omi account and vault:
-              1. In the Omi app: Settings > Developer > Create Key (with write scopes).
-              2. cp config.example.yaml ~/.config/omisync/config.yaml, set the vault path,
-                 and export OMI_API_KEY=omi_dev_...
-              3. omisync run --once --dry-run   # see what would happen
+              1. In the Omi app: Settings > Developer > Create Key (with write scopes),
+                 then export OMI_API_KEY=omi_dev_...
+              2. omisync init    # writes ~/.config/omisync/config.yaml, every option explained
+                 and set your vault's path in it; a vault connector needs only two lines:
+                   connectors:
+                     vault:
+                       type: markdown
+                       path: ~/Documents/Vault
+              3. omisync config check           # every problem at once, with the fix
+                 omisync run --once --dry-run   # see what would happen
                  omisync run --once             # do it
             """
         ).rstrip()
