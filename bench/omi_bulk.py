@@ -102,10 +102,9 @@ def emulator_process(window_scale: float, limit_scale: float) -> Iterator[Emulat
         repr(window_scale),
         "--rate-limit-scale",
         repr(limit_scale),
-        "--admin-token",
-        admin_token,
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    env = {**os.environ, "OMI_EMULATOR_ADMIN_TOKEN": admin_token}  # not in argv
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None
         found: dict[str, str] = {}

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = "pip install 'omisync[emulator]'"
 ADMIN_TOKEN_ENV = "OMI_EMULATOR_ADMIN_TOKEN"
+API_KEY_ENV = "OMI_EMULATOR_API_KEY"
 _EMULATOR_MODULES = frozenset({"fastapi", "uvicorn", "starlette", "pydantic"})
 
 
@@ -41,7 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     parser.add_argument(
-        "--db", type=Path, help="SQLite file to keep the data in (default: in memory, discarded)"
+        "--db",
+        type=Path,
+        help="SQLite file to keep the data and the served key in (default: in memory, discarded)",
     )
     parser.add_argument(
         "--profile",
@@ -54,7 +57,11 @@ def register(subparsers: Any) -> None:
         "--sample-data", action="store_true", help="load a sample account into an empty database"
     )
     parser.add_argument(
-        "--api-key", help="use this developer key (omi_dev_ + hex) instead of a random one"
+        "--api-key",
+        default=os.environ.get(API_KEY_ENV),
+        help=f"the developer key to serve (omi_dev_ + hex; default: ${API_KEY_ENV}, else the "
+        "key the --db database served before, else a random one). Prefer the variable: "
+        "command lines are visible to other users",
     )
     parser.add_argument(
         "--admin-token",
@@ -77,8 +84,12 @@ def register(subparsers: Any) -> None:
     )
     faults = parser.add_argument_group("fault injection (only /v1/dev is affected)")
     faults.add_argument("--fault-seed", type=int, default=0, help="seed of the random faults")
-    faults.add_argument("--error-rate", type=float, default=0.0, help="fraction answered 5xx")
-    faults.add_argument("--error-status", type=int, default=500, help="the 5xx status to send")
+    faults.add_argument(
+        "--error-rate", type=float, default=0.0, help="fraction answered --error-status"
+    )
+    faults.add_argument(
+        "--error-status", type=int, default=500, help="the 4xx or 5xx status to send (default 500)"
+    )
     faults.add_argument(
         "--drop-rate", type=float, default=0.0, help="fraction of connections closed unanswered"
     )

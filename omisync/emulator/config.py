@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from omisync.emulator.identity import new_dev_key
 from omisync.emulator.timeutil import Clock, system_clock
 
 RateLimitProfile = Literal["docs", "backend", "off"]
@@ -142,8 +141,10 @@ def _new_admin_token() -> str:
 class EmulatorConfig:
     """Everything that defines one emulator instance.
 
-    - ``api_key``: the raw developer key created at start (``omi_dev_`` + 32 hex; random by
-      default) with ``api_key_scopes`` (None stores null = read-only);
+    - ``api_key``: the raw developer key registered at start (``omi_dev_`` + 32 hex) with
+      ``api_key_scopes`` (None stores null = read-only). None (the default): the key the
+      database remembers from an earlier start, else a fresh random one; the key in use is
+      ``RunningEmulator.api_key``;
     - ``admin_token``: the bearer token of ``/_emulator/`` and of the "Firebase"-authenticated
       ``/v1/dev/keys`` routes;
     - ``db_path``: SQLite file, or None for a private in-memory database;
@@ -151,7 +152,7 @@ class EmulatorConfig:
     - ``clock``: source of "now" for stored timestamps.
     """
 
-    api_key: str = field(default_factory=new_dev_key, repr=False)
+    api_key: str | None = field(default=None, repr=False)
     api_key_scopes: tuple[str, ...] | None = ALL_SCOPES
     admin_token: str = field(default_factory=_new_admin_token, repr=False)
     user_id: str = "emulator-user"
@@ -163,7 +164,9 @@ class EmulatorConfig:
     clock: Clock = system_clock
 
     def __post_init__(self) -> None:
-        if not self.api_key.startswith("omi_dev_") or len(self.api_key) <= len("omi_dev_"):
+        if self.api_key is not None and (
+            not self.api_key.startswith("omi_dev_") or len(self.api_key) <= len("omi_dev_")
+        ):
             raise ValueError("emulator api_key must look like omi_dev_<hex>")
         if not self.admin_token:
             raise ValueError("emulator admin_token must not be empty")

@@ -75,7 +75,7 @@ class RunningEmulator:
     @property
     def api_key(self) -> str:
         """The raw developer key registered at start."""
-        return self.config.api_key
+        return self.state.api_key
 
     @property
     def admin_token(self) -> str:

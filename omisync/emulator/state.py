@@ -19,9 +19,11 @@ from omisync.emulator.throttle import RateLimiter
 
 @dataclass(slots=True)
 class EmulatorState:
-    """Config, database, limiter, faults, request log and live connections of one app."""
+    """Config, startup key, database, limiter, faults, request log and live connections of
+    one app."""
 
     config: EmulatorConfig
+    api_key: str = field(repr=False)
     store: Store
     limiter: RateLimiter
     faults: FaultState

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import httpx
 import pytest
 from emulator_helpers import dev_client
 
-from omisync.emulator import READ_ONLY_SCOPES, RunningEmulator
+from omisync.emulator import READ_ONLY_SCOPES, EmulatorConfig, RunningEmulator, run_emulator
+from omisync.emulator.app import create_app
 
 MISSING = "Missing or invalid Authorization header. Must be 'Bearer API_KEY'"
 
@@ -183,7 +185,32 @@ def test_admin_routes_need_the_admin_token(omi_emulator: RunningEmulator) -> Non
         assert with_dev_key.status_code == 401
 
 
+def served_key(db: Path | None, api_key: str | None = None) -> str:
+    """The startup key an app over ``db`` serves (``api_key`` as configured)."""
+    state = create_app(EmulatorConfig(db_path=db, api_key=api_key)).state.emulator
+    state.store.close()
+    key: str = state.api_key
+    return key
+
+
+def test_a_database_serves_the_same_startup_key_on_every_start(tmp_path: Path) -> None:
+    db = tmp_path / "omi.db"
+    fixed = "omi_dev_" + "cd34" * 8
+    first = served_key(db)
+    again = served_key(db)
+    given = served_key(db, fixed)
+    remembered = served_key(db)
+    with run_emulator(EmulatorConfig(db_path=db)) as emulator, dev_client(emulator) as api:
+        status = api.get("/user/memories").status_code
+
+    assert first == again != fixed
+    assert given == remembered == emulator.api_key == fixed
+    assert status == 200
+    assert served_key(tmp_path / "other.db") != first
+    assert served_key(None) != served_key(None)  # in memory: a fresh key each time
+
+
 def test_secrets_stay_out_of_reprs(omi_emulator: RunningEmulator) -> None:
-    for text in (repr(omi_emulator), repr(omi_emulator.config)):
+    for text in (repr(omi_emulator), repr(omi_emulator.config), repr(omi_emulator.state)):
         assert omi_emulator.api_key not in text
         assert omi_emulator.admin_token not in text

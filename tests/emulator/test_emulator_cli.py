@@ -3,6 +3,7 @@ keeps data in ``--db``, and stops cleanly on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -14,19 +15,25 @@ from pathlib import Path
 import httpx
 import pytest
 
+from omisync.cli import main
+
 pytestmark = pytest.mark.timeout(120)
 
 FIXED_KEY = "omi_dev_" + "ab12" * 8
 
 
 @contextmanager
-def emulator_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
-    """Run ``omisync emulator ARGS``; yield (process, base url, api key) once it listens."""
+def emulator_process(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """Run ``omisync emulator ARGS`` (with ``env`` added to the environment); yield
+    (process, base url, api key) once it listens."""
     process = subprocess.Popen(
         [sys.executable, "-m", "omisync", "emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **(env or {})},
     )
     try:
         assert process.stdout is not None
@@ -83,6 +90,21 @@ def test_db_option_keeps_data_and_a_fixed_key_across_runs(tmp_path: Path) -> Non
     assert key == FIXED_KEY
     assert created.status_code == 200
     assert [m["id"] for m in listed] == [created.json()["id"]]
+
+
+def test_the_key_can_come_from_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {"OMI_EMULATOR_API_KEY": FIXED_KEY}
+    with emulator_process("--db", str(tmp_path / "omi.db"), env=env) as (process, url, key):
+        response = httpx.get(f"{url}/user/memories", headers={"Authorization": f"Bearer {key}"})
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    with pytest.raises(SystemExit):
+        main(["emulator", "--help"])
+
+    assert (key, response.status_code) == (FIXED_KEY, 200)
+    assert "$OMI_EMULATOR_API_KEY" in capsys.readouterr().out
 
 
 def test_bad_options_exit_2_with_a_message(tmp_path: Path) -> None:

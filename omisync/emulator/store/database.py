@@ -75,6 +75,10 @@ CREATE TABLE IF NOT EXISTS dev_api_keys (
     last_used_at TEXT,
     scopes TEXT
 );
+CREATE TABLE IF NOT EXISTS emulator_settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS folders (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,

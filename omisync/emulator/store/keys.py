@@ -1,4 +1,5 @@
-"""Stored developer API keys: only the sha256 of each secret is kept."""
+"""Stored developer API keys: only the sha256 of each secret is kept, except the emulator's
+own startup key, which a persistent database remembers so that a restart serves it again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from omisync.emulator.identity import (
 from omisync.emulator.store.database import Database
 from omisync.emulator.store.records import KeyRecord
 from omisync.emulator.timeutil import to_db
+
+_STARTUP_KEY_SETTING = "startup_api_key"
 
 
 def _values(record: KeyRecord) -> dict[str, Any]:
@@ -66,6 +69,21 @@ class KeyTable:
         )
         self._db.upsert("dev_api_keys", _values(record))
         return raw, record
+
+    def startup_key(self) -> str | None:
+        """The raw startup key this database remembers (:meth:`remember_startup_key`), or None."""
+        row = self._db.query_one(
+            "SELECT value FROM emulator_settings WHERE name = ?", (_STARTUP_KEY_SETTING,)
+        )
+        return None if row is None else str(row["value"])
+
+    def remember_startup_key(self, raw_key: str) -> None:
+        """Remember ``raw_key`` as the key to serve when this database is opened again."""
+        self._db.execute(
+            "INSERT INTO emulator_settings (name, value) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            (_STARTUP_KEY_SETTING, raw_key),
+        )
 
     def find_by_hash(self, hashed_key: str) -> KeyRecord | None:
         """Return the key whose secret hashes to ``hashed_key``, or None."""
