@@ -173,14 +173,17 @@ class Inbox:
         self.clock = clock
 
     def pending(self) -> InboxListing:
-        """Settled, non-empty files in the inbox (not in ``Sent/``), oldest name first, and a
-        problem for each file that cannot be used. Never raises for one file."""
+        """Settled, non-empty files in the inbox (not in ``Sent/``), oldest name first, a
+        problem for each file that cannot be used, and a note counting the files modified too
+        recently to send (being edited). Never raises for one file."""
         problems: list[str] = []
         items: list[InboxItem] = []
+        busy = 0
         for rel in _notes(self.root, self.folder, self.sent_folder, (".md", ".txt")):
             try:
                 st = (self.root / rel).stat()
                 if is_settling(st.st_mtime_ns, self.clock(), self.settle_seconds):
+                    busy += 1
                     continue
                 data, stamp = read_stamped(self.root / rel)
             except OSError as error:
@@ -192,7 +195,9 @@ class Inbox:
                 continue
             key = sha256_hex(f"{rel}\0{stamp.sha256}".encode())[:40]
             items.append(InboxItem(rel, key, payload, _already_sent(NoteText.decode(data), rel)))
-        return InboxListing(tuple(items), tuple(problems))
+        notes = (f"{busy} inbox {'file is' if busy == 1 else 'files are'} being edited; "
+                 "sent next cycle",) if busy else ()  # fmt: skip
+        return InboxListing(tuple(items), tuple(problems), notes)
 
     def mark_sent(self, item: InboxItem, sent: SentConversation) -> str:
         """Note in the file which conversation it became (and that Omi discarded it, if so),

@@ -89,11 +89,13 @@ class InboxItem:
 
 @dataclass(frozen=True, slots=True)
 class InboxListing:
-    """The items waiting in an inbox, and the problems of those that cannot be used (each
-    naming the item and the fix)."""
+    """The items waiting in an inbox, the problems of those that cannot be used (each naming
+    the item and the fix), and notes that are not problems (e.g. files still being edited,
+    sent next cycle)."""
 
     items: tuple[InboxItem, ...]
     problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @runtime_checkable

@@ -124,6 +124,7 @@ class _InboxSend:
             report.errors.append(f"could not read the inbox, nothing sent: {error}")
             return
         report.errors.extend(listing.problems)
+        report.notes.extend(listing.notes)
         if self.ctx.dry_run:
             report.done["would_send"] += sum(1 for i in listing.items if self._unsent(i))
             return

@@ -466,3 +466,13 @@ def test_a_memory_note_over_omis_limit_is_refused_and_left_whole(
     assert not _omi(emu, "memories")
     assert note.read_text().endswith("\n" + body.strip() + "\n")  # only an omisync_id added
     assert "1 refused" in vault.run_quiet(expect=1)  # refused again, nothing written
+
+
+def test_an_inbox_file_being_edited_is_reported_and_waits(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    vault = Vault(tmp_path, emu, settle="1h")
+    vault.write("Omi/Inbox/draft.md", "Ana: Shall we paint the shed?\nMe: Yes, on Sunday.\n")
+    out = vault.run()
+    assert "vault · conversations: 1 inbox file is being edited; sent next cycle" in out, out
+    assert not _omi(emu, "conversations") and (vault.root / "Omi/Inbox/draft.md").exists()

@@ -212,3 +212,18 @@ def test_a_sent_file_links_to_its_conversations_note_once_exported(tmp_path: Pat
     again = (tmp_path / sent).read_bytes()
     side.export_conversations([dataclasses.replace(CONVERSATION, title="Planning the trip!")])
     assert (tmp_path / sent).read_bytes() == again  # the note kept its name: the link holds
+
+
+def test_inbox_files_being_edited_wait_and_are_counted(tmp_path: Path) -> None:
+    inbox_dir = tmp_path / "Omi" / "Inbox"
+    inbox_dir.mkdir(parents=True)
+    (inbox_dir / "typing.md").write_text("Half a thought")
+    (inbox_dir / "also.txt").write_text("Another")
+    now = (inbox_dir / "typing.md").stat().st_mtime
+    listing = Inbox(
+        tmp_path, "Omi/Inbox", zone=BERLIN, settle_seconds=5, clock=lambda: now
+    ).pending()
+    assert listing.items == () and listing.problems == ()
+    assert listing.notes == ("2 inbox files are being edited; sent next cycle",)
+    later = Inbox(tmp_path, "Omi/Inbox", zone=BERLIN, settle_seconds=5, clock=lambda: now + 6)
+    assert len(later.pending().items) == 2 and later.pending().notes == ()
