@@ -130,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def serve(config: Config, args: argparse.Namespace, verbosity: int) -> int:
-    """``omisync run`` without ``--once``: the daemon, until SIGTERM/SIGINT (then 0)."""
+    """``omisync run`` without ``--once``: the daemon, until SIGTERM/SIGINT (then 0), with a
+    progress line when stderr is a terminal."""
+    progress = SyncProgress.for_terminal(sys.stderr, quiet=args.quiet)
     try:
         daemon = Daemon(
             config,
@@ -138,10 +140,14 @@ def serve(config: Config, args: argparse.Namespace, verbosity: int) -> int:
             only=args.connector,
             verbosity=verbosity,
             lock_timeout=args.wait_lock,
+            progress=progress,
         )
+        return daemon.run()
     except UnknownConnectorNameError as error:
         return fail(str(error), ExitCode.USAGE)
-    return daemon.run()
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def _load_config(args: argparse.Namespace) -> Config:

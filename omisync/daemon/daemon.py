@@ -47,6 +47,7 @@ from omisync.daemon.notify import SystemdNotifier
 from omisync.daemon.schedule import Schedule
 from omisync.logs import Redactor, config_secrets, configure_logging, log_warnings
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError
+from omisync.progress import SyncProgress
 from omisync.ratelimit import WaitNotice
 from omisync.session import Session, UnknownConnectorNameError
 from omisync.state import StateDB, StateError
@@ -90,6 +91,8 @@ class Daemon:
       is skipped until its next turn.
     - ``notifier``, ``backoff``, ``stall_limit``: systemd, failure backoff and watchdog
       settings (see their modules).
+    - ``progress``: a terminal display of each cycle's writes and rate-limit waits (the
+      daemon run in the foreground on a long first import); cleared after each cycle.
 
     Raises :class:`UnknownConnectorNameError` at construction when ``only`` names a connector
     the config lacks.
@@ -106,6 +109,7 @@ class Daemon:
         notifier: SystemdNotifier | None = None,
         backoff: Backoff | None = None,
         stall_limit: float = DEFAULT_STALL_LIMIT,
+        progress: SyncProgress | None = None,
     ) -> None:
         self.reload_config = reload_config
         self.only = only
@@ -114,6 +118,7 @@ class Daemon:
         self.notifier = notifier or SystemdNotifier()
         self.backoff = backoff or Backoff()
         self.heartbeat = Heartbeat(stall_limit)
+        self.progress = progress
         self._generation = self._generation_for(config)
         self._secrets: set[str] = set(config_secrets(config))
         self.board = StatusBoard(scrub=Redactor(self._secrets).scrub)
@@ -277,6 +282,7 @@ class Daemon:
             checkpoint=lambda step: self.heartbeat.beat(),
             peer_sides=generation.sides,
             stopper=self._stopper,
+            progress=self.progress,
         )
 
     def _rate_wait(self, name: str, notice: WaitNotice) -> None:
@@ -288,6 +294,8 @@ class Daemon:
 
     def _finish(self, generation: _Generation, result: CycleResult) -> None:
         name = result.connector
+        if self.progress is not None:
+            self.progress.clear()
         failures = self.board.record(result)
         fields: dict[str, Any] = {"outcome": str(result.outcome), "writes": result.writes}
         if result.outcome is CycleOutcome.FAILED:
