@@ -4,7 +4,12 @@ Given a conversation's text it decides, with plain rules (same input -> same out
 
 - **discard**: fewer than :data:`MIN_CONTENT_WORDS` content words (words of 3+ letters that
   are not fillers/stopwords), e.g. "hi", "ok thanks, bye" -> discarded, never listed;
-- **title**: the first sentence, at most 8 words, without trailing punctuation;
+- **title**: the first sentence, at most :data:`TITLE_MAX_WORDS` words. A longer sentence is
+  cut at its last clause break within them (after a word ending in ``,`` ``;`` ``:`` or a
+  dash, or before "and", "but", "so" ...) that keeps at least 4 words, else after the 8th
+  word; words that cannot end a phrase ("and", "the", "to" ...) are dropped from the end of
+  a cut title. Trailing punctuation is always stripped ("I love the new bakery on our
+  street, the bread is great." -> "I love the new bakery on our street");
 - **overview**: the first three sentences (at most 400 characters);
 - **category** and **emoji**: the category whose keyword list matches most words
   (ties: table order), else ``other``;
@@ -286,6 +291,49 @@ CATEGORY_EMOJI: dict[str, str] = {
 }
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: The most words a conversation title has.
+TITLE_MAX_WORDS = 8
+_TITLE_MIN_CLAUSE_WORDS = 4
+_CLAUSE_BREAKS = (",", ";", ":", "-", "\u2013", "\u2014")
+_PUNCTUATION = ".,;:!?\u2026-\u2013\u2014\"'()[]{}"
+#: Dangling opening brackets/quotes and every other trailing punctuation mark.
+_TRAILING_PUNCTUATION = re.compile(r"[\s.,;:!?\u2026\-\u2013\u2014(\[{\"']+$")
+#: Words that open a new clause: a title may be cut before them.
+_CONJUNCTIONS = frozenset(["and", "but", "so", "or", "because", "while", "then"])
+#: Words a cut title must not end with.
+_DANGLING_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "so",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "as",
+        "into",
+        "about",
+        "my",
+        "our",
+        "your",
+        "their",
+        "his",
+        "her",
+        "its",
+        "that",
+        "which",
+        "who",
+    ]
+)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _SPEAKER_PREFIX = re.compile(r"^[A-Z][\w .'-]{0,30}:\s+")
 #: Labels that look like "Speaker:" prefixes but are part of the sentence.
@@ -395,9 +443,27 @@ def _categorize(text: str) -> str:
 
 
 def _title(sentence: str) -> str:
-    words = sentence.rstrip(".!?").split()
-    title = " ".join(words[:8])
+    words = sentence.split()
+    if len(words) > TITLE_MAX_WORDS:
+        words = words[: _title_cut(words)]
+        while len(words) > 1 and _bare(words[-1]).lower() in _DANGLING_WORDS:
+            words.pop()
+    title = _TRAILING_PUNCTUATION.sub("", " ".join(words))
     return title[:1].upper() + title[1:]
+
+
+def _title_cut(words: list[str]) -> int:
+    """How many of ``words`` (more than the title allows) a title keeps: up to the last
+    clause break among the first :data:`TITLE_MAX_WORDS` that leaves enough words, else all
+    of them."""
+    for end in range(TITLE_MAX_WORDS, _TITLE_MIN_CLAUSE_WORDS - 1, -1):
+        if words[end - 1].endswith(_CLAUSE_BREAKS) or words[end].lower() in _CONJUNCTIONS:
+            return end
+    return TITLE_MAX_WORDS
+
+
+def _bare(word: str) -> str:
+    return word.strip(_PUNCTUATION)
 
 
 def _strip_fillers(sentence: str) -> str:

@@ -16,6 +16,7 @@ from omisync.emulator.pipeline import (
     ACTION_TRIGGERS,
     MAX_MEMORIES,
     MIN_CONTENT_WORDS,
+    TITLE_MAX_WORDS,
     categorize_memory,
     content_words,
     process_text,
@@ -44,7 +45,32 @@ def test_pipeline_invariants_hold_for_any_text(text: str, started: datetime) -> 
         assert content_words(item.description)
         if item.due_at is not None:
             assert started.date() <= item.due_at.date() <= (started + timedelta(days=7)).date()
-    assert len(result.title.split()) <= 8
+    assert len(result.title.split()) <= TITLE_MAX_WORDS
+    assert not result.title.endswith(tuple(".,;:!?-–—…")), result.title
+    assert result.title == result.title.strip()
+
+
+@pytest.mark.parametrize(
+    ("first_sentence", "title"),
+    [
+        (
+            "I love the new bakery on our street, the sourdough is amazing.",
+            "I love the new bakery on our street",
+        ),
+        ("The meeting ran long; we decided to push the launch to May.", "The meeting ran long"),
+        (
+            "We talked about the garden and the weather and the kids today.",
+            "We talked about the garden and the weather",
+        ),
+        ("Yesterday, we went to the market and bought apples.", "Yesterday, we went to the market"),
+        ("Call mom!!!", "Call mom"),
+        ("we met the client about the launch plan.", "We met the client about the launch plan"),
+    ],
+)
+def test_titles_end_cleanly(first_sentence: str, title: str) -> None:
+    text = f"{first_sentence} We need to plan the budget for the garden project."
+
+    assert process_text(text, MONDAY).title == title
 
 
 @given(st.lists(st.tuples(st.sampled_from(ACTION_TRIGGERS), sentences), min_size=1, max_size=5))
