@@ -461,10 +461,15 @@ def _apply(line: str, splices: list[_Splice]) -> str:
     position = 0
     # At one position, insertions go first (in their order), then the replacement there.
     for splice in sorted(splices, key=lambda s: (s.start, s.end != s.start, s.order)):
-        if splice.start < position:
-            raise AssertionError(f"overlapping edits at {splice.start} in {line[:80]!r}")
-        out.append(line[position : splice.start])
+        start = splice.start
+        if start < position:
+            # Two removals may both take the whitespace between their fields: the later one
+            # starts where the earlier one ended. Anything else overlapping is a bug.
+            if splice.text or line[start:position].strip():
+                raise AssertionError(f"overlapping edits at {start} in {line[:80]!r}")
+            start = min(position, splice.end)
+        out.append(line[position:start])
         out.append(splice.text)
-        position = splice.end
+        position = max(position, splice.end)
     out.append(line[position:])
     return "".join(out)

@@ -120,6 +120,14 @@ def test_edits(line: str, edit: TaskEdit, expected: str) -> None:
     assert edit_task_line(line, edit) == expected
 
 
+def test_removing_fields_that_open_the_body_does_not_clash() -> None:
+    """Both removals take the space between ✅ and 📅 (found by a property over field-only
+    descriptions): the edit must not fail."""
+    line = "- [ ] ✅ 2000-01-01 📅 2000-01-01 ^omi-x"
+    task = parsed(edit_task_line(line, TaskEdit(description="Water", done=False, due=None)))
+    assert (task.description, task.fields, task.block_id) == ("Water", (), "omi-x")
+
+
 def test_edit_refuses_non_task_and_bad_block_id() -> None:
     with pytest.raises(ValueError, match="not a task line"):
         edit_task_line("prose", TaskEdit(done=True))
