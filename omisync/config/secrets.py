@@ -1,8 +1,10 @@
 """Resolve ``${ENV}`` references, ``${credential:NAME}`` and ``<secret>_file`` keys in raw config.
 
 Secrets never appear in problems: a problem names the variable, credential or file, not a value.
-Every value that came from the environment, a file or a credential is collected for log
-redaction, whatever key it was used in (``base_url: https://${HOST}/`` may hide a token).
+Every value that came from a file or a credential, or filled a secret key, is collected for log
+redaction; so is an environment variable whose name says it holds a secret, whatever key it
+was used in (``base_url: https://x/${OMI_TOKEN}/``). Other variables (``path: ${HOME}/Vault``)
+stay readable in logs.
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ def readable_by_others(file: Path) -> str | None:
 
 _REFERENCE = re.compile(r"\$\$|\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SECRET_ENV_NAME = re.compile(r"KEY|TOKEN|SECRET|PASS|CRED|AUTH|BEARER|COOKIE|SESSION", re.I)
+
+
+def secret_env_name(name: str) -> bool:
+    """Whether an environment variable's name says it holds a secret (``OMI_API_KEY``,
+    ``TODOIST_TOKEN``, ``NOTION_SECRET``...), so its value is redacted wherever it is used."""
+    return _SECRET_ENV_NAME.search(name) is not None
 
 
 class Resolver:
@@ -141,7 +150,7 @@ class Resolver:
                 )
                 return ""
             value = self.env[reference]
-            if value:
+            if value and secret_env_name(reference):
                 self.secret_values.add(value)
             return value
 
