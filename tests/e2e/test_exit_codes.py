@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -137,3 +138,39 @@ def test_a_run_lock_held_by_another_process_exits_4(harness: SyncHarness) -> Non
     assert harness.omi_tasks() == []
     assert harness.run().returncode == ExitCode.OK  # released: the next run goes ahead
     assert [item["description"] for item in harness.omi_tasks()] == ["Not yet"]
+
+
+def test_wait_lock_waits_for_a_run_that_ends_then_syncs(harness: SyncHarness) -> None:
+    harness.add_to_box("task", {"text": "After the other run", "done": False})
+    harness.state_path.parent.mkdir()
+    lock = RunLock(harness.state_path)
+    lock.acquire()
+    waiting = subprocess.Popen(
+        harness.command("--wait-lock", "30"),
+        env=harness.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # The run waits for the lock instead of exiting 4 ...
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=1.5)
+        assert harness.omi_tasks() == []
+    finally:
+        lock.release()
+    # ... and syncs once the holder lets go.
+    stdout, stderr = waiting.communicate(timeout=60)
+    assert waiting.returncode == ExitCode.OK, stdout + stderr
+    assert [item["description"] for item in harness.omi_tasks()] == ["After the other run"]
+
+
+def test_wait_lock_gives_up_with_exit_4_when_the_holder_stays(harness: SyncHarness) -> None:
+    harness.add_to_box("task", {"text": "Never sent", "done": False})
+    harness.state_path.parent.mkdir()
+
+    with RunLock(harness.state_path):
+        result = harness.run("--wait-lock", "0.5")
+
+    assert result.returncode == ExitCode.LOCKED, output(result)
+    assert harness.omi_tasks() == []
