@@ -95,6 +95,12 @@ def register(subparsers: Any) -> None:
     )
     faults.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     faults.add_argument(
+        "--answer-latency-ms",
+        type=int,
+        default=0,
+        help="delay between handling a request (a write is stored) and sending its answer",
+    )
+    faults.add_argument(
         "--short-page-drop", type=int, default=0, help="rows dropped from the end of list pages"
     )
     faults.add_argument(
@@ -178,6 +184,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
             error_status=args.error_status,
             drop_rate=args.drop_rate,
             latency_ms=args.latency_ms,
+            answer_latency_ms=args.answer_latency_ms,
             short_page_drop=args.short_page_drop,
             storm_429=args.storm_429,
             retry_after=args.retry_after,

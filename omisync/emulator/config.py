@@ -96,6 +96,8 @@ class FaultConfig:
       the doc's ``{"error": {"message", "code"}}`` or an object ``{"detail": {...}}``);
     - ``drop_rate`` / ``drop_next``: close the connection without any response;
     - ``latency_ms``: added delay, for every request or only the next ``latency_next``;
+    - ``answer_latency_ms``: delay after the request was handled (a write is stored) and before
+      its answer goes out, the window in which a client that dies loses the answer;
     - ``storm_429``: the next N requests get 429 with ``Retry-After: retry_after``;
     - ``short_page_drop``: list pages lose up to this many rows from their end (never all of a
       non-empty page), as the backend's dropped locked/malformed rows do.
@@ -110,6 +112,7 @@ class FaultConfig:
     drop_next: int = 0
     latency_ms: int = 0
     latency_next: int | None = None
+    answer_latency_ms: int = 0
     storm_429: int = 0
     retry_after: int = 1
     short_page_drop: int = 0
@@ -120,7 +123,14 @@ class FaultConfig:
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"fault {name} must be between 0 and 1, got {rate}")
-        for name in ("fail_next", "drop_next", "latency_ms", "storm_429", "short_page_drop"):
+        for name in (
+            "fail_next",
+            "drop_next",
+            "latency_ms",
+            "answer_latency_ms",
+            "storm_429",
+            "short_page_drop",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"fault {name} must be >= 0")
         if self.latency_next is not None and self.latency_next < 0:

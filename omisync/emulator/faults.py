@@ -1,5 +1,6 @@
 """Fault injection for ``/v1/dev``: error answers (any 4xx/5xx status with a chosen body),
-added latency, dropped connections, 429 storms and short list pages, switched on by
+added latency (before a request is handled, or after it and before its answer), dropped
+connections, 429 storms and short list pages, switched on by
 :class:`~omisync.emulator.config.FaultConfig`.
 
 Random faults draw from ``random.Random(seed)``, so the same request sequence meets the same
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omisync.emulator.config import FaultConfig
 from omisync.emulator.connections import ConnectionRegistry
@@ -30,6 +31,7 @@ class FaultAction:
     """What to do to one request (all falsy = nothing)."""
 
     latency_seconds: float = 0.0
+    answer_latency_seconds: float = 0.0
     drop: bool = False
     error_status: int | None = None
     error_body: object = None
@@ -64,6 +66,7 @@ class FaultState:
                 "error_body": config.error_body,
                 "drop_rate": config.drop_rate,
                 "latency_ms": config.latency_ms,
+                "answer_latency_ms": config.answer_latency_ms,
                 "retry_after": config.retry_after,
                 "short_page_drop": config.short_page_drop,
                 "path_contains": config.path_contains,
@@ -107,7 +110,7 @@ class FaultState:
                 return FaultAction(latency, drop=True)
             if error_draw < config.error_rate:
                 return self._error(latency)
-            return FaultAction(latency)
+            return FaultAction(latency, answer_latency_seconds=config.answer_latency_ms / 1000)
 
     def _error(self, latency: float) -> FaultAction:
         """An error answer as configured (call with the lock held)."""
@@ -156,6 +159,8 @@ class FaultInjectionMiddleware:
         elif action.error_status is not None:
             body, headers = _error_answer(action.error_status, action.error_body)
             await _send(send, action.error_status, body, headers)
+        elif action.answer_latency_seconds:
+            await self.app(scope, receive, _delayed(send, action.answer_latency_seconds))
         else:
             await self.app(scope, receive, send)
 
@@ -169,6 +174,17 @@ class FaultInjectionMiddleware:
         # Served without our connection tracking: cut the response after its headers instead.
         await send({"type": "http.response.start", "status": 200, "headers": []})
         raise ConnectionAbortedError("emulated dropped connection")
+
+
+def _delayed(send: Send, seconds: float) -> Send:
+    """``send``, holding the answer back ``seconds`` once the app has produced it."""
+
+    async def send_later(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+
+    return send_later
 
 
 def _error_answer(status: int, body: object) -> tuple[bytes, list[tuple[bytes, bytes]]]:

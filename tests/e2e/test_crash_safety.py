@@ -22,9 +22,11 @@ from dataclasses import dataclass
 
 import pytest
 from bulk_sync import RUN_TIMEOUT, Counted, Population, assert_converged, wait_until_answered
-from run_harness import SyncHarness, output
+from run_harness import BOX, SyncHarness, output
 
 from omisync.cli.exit_codes import ExitCode
+from omisync.state import StateDB
+from omisync.state.journal import JournalOp
 
 LARGE = Population(box_tasks=1_500, box_notes=300, omi_tasks=100, omi_notes=50)
 
@@ -94,3 +96,38 @@ def test_sigkill_during_a_large_first_sync_never_duplicates_and_converges(
     assert quiet.returncode == ExitCode.OK, output(quiet)
     assert harness.omi_writes() == 0
     assert harness.box_path.read_bytes() == before
+
+
+def test_sigkill_while_omi_holds_a_batch_whose_answer_is_in_flight(harness: SyncHarness) -> None:
+    """The most dangerous window, reached on purpose rather than by timing: Omi has stored a
+    batch of action items (creates Omi does not de-duplicate) and the run dies before the
+    answer, so it never learns the new ids. The journal must hold those creates as pending, and
+    the restart must link them to what Omi holds instead of creating them again."""
+    LARGE.seed(harness)
+    harness.emulator.set_faults(answer_latency_ms=2_000, path_contains="/action-items/batch")
+    held_before = len(harness.omi_tasks())
+    process = harness.start()
+    try:
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while len(harness.omi_tasks()) == held_before:
+            assert process.poll() is None, "the run ended before Omi stored a batch"
+            assert time.monotonic() < deadline, "Omi never stored a batch"
+            time.sleep(0.01)
+    finally:
+        process.kill()
+        process.wait(timeout=RUN_TIMEOUT)
+
+    in_omi = {item["description"] for item in harness.omi_tasks()}
+    with StateDB.open(harness.state_path) as state:
+        pending_creates = [
+            entry.payload["fields"]["text"]
+            for entry in state.journal.pending(BOX)
+            if entry.op is JournalOp.CREATE and entry.side == "omi"
+        ]
+    stored_unanswered = [text for text in pending_creates if text in in_omi]
+    assert stored_unanswered, "the kill did not land between Omi storing and the run linking"
+
+    harness.emulator.clear_faults()
+    finished = harness.run(timeout=RUN_TIMEOUT)
+    assert finished.returncode == ExitCode.OK, output(finished)
+    assert_converged(harness, LARGE)

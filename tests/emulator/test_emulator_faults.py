@@ -1,5 +1,6 @@
-"""Fault switches over real HTTP: 5xx, dropped connections, latency, 429 storms, short pages;
-deterministic by seed, scoped by path, never touching the admin routes."""
+"""Fault switches over real HTTP: 5xx, dropped connections, latency (before handling or before
+the answer), 429 storms, short pages; deterministic by seed, scoped by path, never touching the
+admin routes."""
 
 from __future__ import annotations
 
@@ -117,6 +118,21 @@ def test_latency_for_the_next_request_only(
     with pytest.raises(httpx.ReadTimeout):
         api.get("/user/memories", timeout=0.1)
     assert api.get("/user/memories", timeout=0.3).status_code == 200
+
+
+def test_answer_latency_stores_the_write_before_the_answer_goes_out(
+    omi_emulator: RunningEmulator, api: httpx.Client
+) -> None:
+    omi_emulator.set_faults(answer_latency_ms=400, path_contains="/action-items")
+
+    # The client gives up before the answer comes, as a client killed mid-request would ...
+    with pytest.raises(httpx.ReadTimeout):
+        api.post("/user/action-items", json={"description": "Stored, answer lost"}, timeout=0.1)
+
+    # ... yet the write was stored: the answer, not the work, was held back.
+    stored = [item["description"] for item in omi_emulator.records()["action_items"]]
+    assert stored == ["Stored, answer lost"]
+    assert omi_emulator.state.faults.snapshot()["answer_latency_ms"] == 400
 
 
 def test_429_storm_with_retry_after(omi_emulator: RunningEmulator, api: httpx.Client) -> None:

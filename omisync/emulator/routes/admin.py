@@ -52,6 +52,7 @@ class FaultSettings(BaseModel):
     drop_next: int = 0
     latency_ms: int = 0
     latency_next: int | None = None
+    answer_latency_ms: int = 0
     storm_429: int = 0
     retry_after: int = 1
     short_page_drop: int = 0
