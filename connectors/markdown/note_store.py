@@ -222,6 +222,10 @@ class NoteStore:
             if rel in self._cache
         }
 
+    def places(self) -> dict[str, str]:
+        """omisync_id → its note's vault-relative path."""
+        return dict(self._where)
+
     def _load(self, rel: str) -> _Entry | None:
         """The cached or freshly read note; None when it is busy or unreadable right now."""
         path = self.root / rel

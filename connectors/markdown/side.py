@@ -159,10 +159,18 @@ class MarkdownSide:
     def snapshot(self, kind: Kind) -> Snapshot:
         """List the vault's tasks or memory notes. ``complete`` is True only after a
         vault-wide scan that read (or had cached) every note. ``modified`` is each item's note
-        modification time. Raises ListingError when the vault folder is missing."""
+        modification time, ``where`` its vault-relative place (``Omi/Memories/Tea.md``, or
+        ``Journal/2026-12-05.md:14`` for a task line). Raises ListingError when the vault
+        folder is missing."""
         store = self._store(kind)
         items, complete = store.snapshot()
-        return Snapshot(kind=kind, items=items, complete=complete, modified=store.modified())
+        return Snapshot(
+            kind=kind,
+            items=items,
+            complete=complete,
+            modified=store.modified(),
+            where=store.places(),
+        )
 
     def create(self, kind: Kind, drafts: Sequence[Draft]) -> list[Outcome]:
         """New tasks go under the tasks heading of the tasks file; new memories become notes."""

@@ -184,6 +184,10 @@ class TaskStore:
                 times[anchor] = datetime.fromtimestamp(stamp.mtime_ns / 1e9, UTC)
         return times
 
+    def places(self) -> dict[str, str]:
+        """anchor → the line it is on, as ``path:line`` (vault-relative, line from 1)."""
+        return {anchor: f"{where.path}:{where.index + 1}" for anchor, where in self._where.items()}
+
     def _ordered_files(self, paths: Sequence[str]) -> list[str]:
         tasks_file = self.selection.tasks_file
         return sorted(paths, key=lambda p: (p != tasks_file, p))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from omisync.conversations import ConnectorReport, ConversationReport
+from omisync.sync.describe import conflict_line, refusal_lines
 from omisync.sync.report import SyncReport
 from omisync.wording import count_phrase
 
 
 def summarise(report: SyncReport) -> list[str]:
     """One line per kind: what was written where (``in sync`` when nothing needed writing,
-    ``not synced`` when the kind failed), then its errors and each distinct refusal reason."""
+    ``not synced`` when the kind failed), then its errors, its conflicts and each distinct
+    refusal reason, items named by their place where the side gave one."""
     lines: list[str] = []
     for kind in report.kinds:
         parts = [
@@ -23,12 +25,14 @@ def summarise(report: SyncReport) -> list[str]:
             if kind.plan.refusals:
                 parts.append(f"{len(kind.plan.refusals)} refused")
         text = ", ".join(parts) if parts else ("not synced" if kind.errors else "in sync")
-        lines.append(f"{report.connector} · {kind.kind}s: {text}")
-        lines.extend(f"{report.connector} · {kind.kind}s: error: {e}" for e in kind.errors)
+        head = f"{report.connector} · {kind.kind}s"
+        lines.append(f"{head}: {text}")
+        lines.extend(f"{head}: error: {e}" for e in kind.errors)
         if kind.plan is not None:
+            peer = report.connector
+            lines.extend(f"{head}: {conflict_line(c, peer)}" for c in kind.plan.conflicts)
             # One line per reason: a held-back mass deletion refuses every item for one reason.
-            reasons = dict.fromkeys(refusal.reason for refusal in kind.plan.refusals)
-            lines.extend(f"{report.connector} · {kind.kind}s: refused: {r}" for r in reasons)
+            lines.extend(f"{head}: refused: {line}" for line in refusal_lines(kind.plan.refusals))
     if isinstance(report, ConnectorReport) and report.conversations is not None:
         lines.extend(_conversation_lines(report.connector, report.conversations))
     return lines

@@ -156,6 +156,12 @@ def m006_create_rate_usage(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m007_add_refusal_places(db: Database) -> None:
+    """Where the user finds a refused item (e.g. a vault path), when its side said."""
+    db.execute("ALTER TABLE refusals ADD COLUMN place TEXT")
+
+
 #: Tables created by :data:`MIGRATIONS`, plus sqlite-utils' bookkeeping.
 STATE_TABLES = frozenset(
     {"migrations", "runs", "links", "journal", "cursors", "refusals", "rate_usage"}

@@ -18,15 +18,16 @@ if TYPE_CHECKING:
     from omisync.state.database import StateDB
 
 _UPSERT = (
-    "INSERT INTO refusals (connector, kind, side, item_id, reason, first_seen, last_seen) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connector, kind, side, item_id) DO UPDATE SET "
-    "reason = excluded.reason, last_seen = excluded.last_seen"
+    "INSERT INTO refusals (connector, kind, side, item_id, reason, first_seen, last_seen, place) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (connector, kind, side, item_id) DO UPDATE SET "
+    "reason = excluded.reason, last_seen = excluded.last_seen, place = excluded.place"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """An item on ``side`` that omisync refuses to sync, first and last seen refused."""
+    """An item on ``side`` that omisync refuses to sync, first and last seen refused;
+    ``place`` is where the user finds it (e.g. a vault path), when its side said."""
 
     connector: str
     kind: str
@@ -35,6 +36,7 @@ class Refusal:
     reason: str
     first_seen: datetime
     last_seen: datetime
+    place: str | None = None
 
 
 class Refusals:
@@ -64,17 +66,20 @@ class Refusals:
         refused: Mapping[tuple[SideName, str], str],
         *,
         clear_others: bool = True,
+        places: Mapping[tuple[SideName, str], str] | None = None,
     ) -> None:
         """Make ``refused`` ((side, item id) → reason) the refusals of this connector and kind.
 
         New ones are recorded, existing ones refreshed (keeping ``first_seen``), and, with
         ``clear_others``, every other refusal of the connector and kind is cleared as resolved.
-        Pass the refusals of a run that looked at every item of that kind.
+        Pass the refusals of a run that looked at every item of that kind. ``places`` gives
+        the place of the items whose side said where they are.
         """
         now = encode_time(self._state.now())
+        places = places or {}
         rows = [
-            (connector, kind, SideName(side).value, item_id, reason, now, now)
-            for (side, item_id), reason in refused.items()
+            (connector, kind, SideName(key[0]).value, key[1], reason, now, now, places.get(key))
+            for key, reason in refused.items()
         ]
         conn = self._state.db.conn
         with self._state.transaction():
@@ -93,7 +98,10 @@ class Refusals:
 
     def all(self, connector: str | None = None) -> list[Refusal]:
         """Current refusals (of one connector, or all), oldest first."""
-        sql = "SELECT connector, kind, side, item_id, reason, first_seen, last_seen FROM refusals"
+        sql = (
+            "SELECT connector, kind, side, item_id, reason, first_seen, last_seen, place "
+            "FROM refusals"
+        )
         params: tuple[str, ...] = ()
         if connector is not None:
             sql += " WHERE connector = ?"
@@ -111,4 +119,5 @@ def _refusal_from_row(row: tuple[Any, ...]) -> Refusal:
         reason=row[4],
         first_seen=decode_time(row[5]),
         last_seen=decode_time(row[6]),
+        place=row[7],
     )

@@ -145,7 +145,9 @@ def _conflicts(state: StateDB, name: str) -> Iterable[OpenConflict]:
 
 def _refused(state: StateDB, name: str) -> list[RefusedItem]:
     return [
-        RefusedItem(r.kind, r.side.value, r.item_id, r.reason, r.first_seen, r.last_seen)
+        RefusedItem(
+            r.kind, r.side.value, r.item_id, r.reason, r.first_seen, r.last_seen, where=r.place
+        )
         for r in state.refusals.all(name)
     ]
 

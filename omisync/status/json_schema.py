@@ -16,10 +16,12 @@ _MAYBE_STR = {"type": ["string", "null"]}
 _SIDE = {"enum": ["omi", "peer"]}
 
 
-def _object(properties: dict[str, Any]) -> dict[str, Any]:
+def _object(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An object with exactly these properties, each required unless named in ``optional``
+    (a property added within the schema version, absent from older outputs)."""
     return {
         "type": "object",
-        "required": sorted(properties),
+        "required": sorted(set(properties) - set(optional)),
         "properties": properties,
         "additionalProperties": False,
     }
@@ -64,10 +66,15 @@ _REFUSED = _object(
         "kind": {"type": "string"},
         "side": _SIDE,
         "item_id": {"type": "string"},
+        "where": {
+            "type": ["string", "null"],
+            "description": "where the user finds the item (e.g. a vault path), when known",
+        },
         "reason": {"type": "string"},
         "first_seen": _TIME,
         "last_seen": _TIME,
-    }
+    },
+    optional=("where",),
 )
 
 _PENDING = _object(

@@ -70,7 +70,8 @@ class OpenConflict:
 
 @dataclass(frozen=True, slots=True)
 class RefusedItem:
-    """An item omisync will not sync until it is fixed, and why."""
+    """An item omisync will not sync until it is fixed, and why; ``where`` is the place the
+    user finds it (e.g. a vault path), when its side said."""
 
     kind: str
     side: str
@@ -78,6 +79,7 @@ class RefusedItem:
     reason: str
     first_seen: datetime
     last_seen: datetime
+    where: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form."""
@@ -85,6 +87,7 @@ class RefusedItem:
             "kind": self.kind,
             "side": self.side,
             "item_id": self.item_id,
+            "where": self.where,
             "reason": self.reason,
             "first_seen": _time(self.first_seen),
             "last_seen": _time(self.last_seen),

@@ -149,8 +149,8 @@ def _conflict(conflict: OpenConflict, peer: str) -> str:
 
 
 def _refused(item: RefusedItem, peer: str) -> str:
-    where = "Omi" if item.side == "omi" else peer
-    return f"{item.kind} {item.item_id} in {where}: {item.reason}"
+    side = "Omi" if item.side == "omi" else peer
+    return f"{item.kind} {item.where or item.item_id} in {side}: {item.reason}"
 
 
 def _pending(write: PendingWrite, peer: str) -> str:

@@ -3,6 +3,10 @@
 Every write action knows how to build the link row that records its success
 (``link_after``), so the runner never re-derives bases: after a write, the projection the side
 returned becomes that side's base, and the other side's current projection becomes its base.
+
+Every action, conflict and refusal carries ``where``: the place a user finds the item (from the
+snapshots' :attr:`~omisync.sync.side.Snapshot.where`, e.g. ``Omi/Memories/Tea.md``), or
+``None`` when no side said; messages name the item by it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class Create:
     (written to ``target`` and kept as the source's base). ``replaces`` is the link being
     re-pointed when an edit beat a deletion (the item is recreated); ``None`` for a new item.
     ``link_id`` is also the stamp the target may store to find the item after a crash.
+    ``where`` is the source item's place.
     """
 
     link_id: str
@@ -34,6 +39,7 @@ class Create:
     source_id: str
     fields: Projection
     replaces: Link | None = None
+    where: str | None = None
 
     def payload(self) -> dict[str, Any]:
         """Return the JSON-able journal payload this create can be rebuilt from."""
@@ -81,7 +87,8 @@ class Update:
     ``to_omi`` / ``to_peer`` hold only the changed fields (empty: that side is not written);
     ``omi_now`` / ``peer_now`` are the current projections, the base of a side not written.
     If any write of the update fails, the link must be left as it was (``link``): the next
-    run's merge then sees the same changes again and converges.
+    run's merge then sees the same changes again and converges. ``where`` is the pair's place
+    (the peer item's, else Omi's).
     """
 
     link: Link
@@ -89,6 +96,7 @@ class Update:
     to_peer: Projection
     omi_now: Projection
     peer_now: Projection
+    where: str | None = None
 
     def link_after(self, *, omi_held: Projection | None, peer_held: Projection | None) -> Link:
         """Return the link once every write succeeded; ``*_held`` is what a written side holds."""
@@ -109,13 +117,14 @@ def _after(now: Projection, written: Projection, held: Projection | None) -> Pro
 class Delete:
     """Delete (or complete) the surviving item of a link whose other item was deleted.
 
-    ``now`` is the survivor's current projection.
+    ``now`` is the survivor's current projection, ``where`` its place.
     """
 
     link: Link
     target: Role
     mode: DeleteMode
     now: Projection
+    where: str | None = None
 
     @property
     def item_id(self) -> str:
@@ -143,7 +152,8 @@ class Conflict:
     """A field changed to different values on both sides of a link.
 
     ``winner`` is the side whose value was kept (by policy or direction), or ``None`` when the
-    pair is parked until the user makes the sides agree. ``label`` is the item's text.
+    pair is parked until the user makes the sides agree. ``label`` is the item's text and
+    ``where`` the pair's place (the peer item's, else Omi's).
     """
 
     link_id: str
@@ -152,19 +162,23 @@ class Conflict:
     omi_value: Any
     peer_value: Any
     winner: Role | None
+    where: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
     """An item that was not synced, and why in words a user can act on.
 
-    ``side`` holds the item (``item_id``); ``link_id`` is set when the item is linked.
+    ``side`` holds the item (``item_id``, found at ``where``); ``link_id`` is set when the item
+    is linked. ``reason`` says what is wrong and the fix, without the place: a held-back mass
+    deletion gives many items one reason.
     """
 
     side: Role
     item_id: str
     link_id: str | None
     reason: str
+    where: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

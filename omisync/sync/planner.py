@@ -120,6 +120,14 @@ class _Planner:
     def writes(self, role: Role) -> bool:
         return self.direction.writes_omi if role is Role.OMI else self.direction.writes_peer
 
+    def place(self, role: Role, item_id: str | None) -> str | None:
+        """Where the user finds an item of ``role``'s side, if that side said."""
+        return None if item_id is None else self.snapshots[role].where.get(item_id)
+
+    def link_place(self, link: Link) -> str | None:
+        """Where the user finds a linked pair: the peer item's place, else the Omi item's."""
+        return self.place(Role.PEER, link.peer_id) or self.place(Role.OMI, link.omi_id)
+
     def run(self, links: Iterable[Link]) -> Plan:
         count = 0
         for link in links:
@@ -221,7 +229,8 @@ class _Planner:
             self.rebases.append(_tombstone(link, survivor, now))
             return
         mode = DeleteMode.DELETE if policy is DeletePolicy.DELETE else DeleteMode.COMPLETE
-        self.deletes.append(Delete(link, survivor, mode, now))
+        where = self.place(survivor, _item_id(link, survivor))
+        self.deletes.append(Delete(link, survivor, mode, now, where))
 
     # --- merging and settling a pair ------------------------------------------------------
 
@@ -256,9 +265,9 @@ class _Planner:
         The returned link keeps its bases when a write is planned (the write's success moves
         them) or the pair is parked; otherwise it takes the current projections as bases.
         """
-        label = str(omi_now.get("text", ""))
+        label, where = str(omi_now.get("text", "")), self.link_place(link)
         self.conflicts.extend(
-            Conflict(link.link_id, label, c.field, c.omi_value, c.peer_value, c.winner)
+            Conflict(link.link_id, label, c.field, c.omi_value, c.peer_value, c.winner, where)
             for c in outcome.conflicts
         )
         if outcome.parked:
@@ -272,7 +281,7 @@ class _Planner:
             source_id = _item_id(link, target.other)
             if fields and self.refuse(target, source_id, fields, link.link_id):
                 return link
-        self.updates.append(Update(link, outcome.to_omi, outcome.to_peer, omi_now, peer_now))
+        self.updates.append(Update(link, outcome.to_omi, outcome.to_peer, omi_now, peer_now, where))
         return link.rebased(state=LinkState.LINKED) if link.state is LinkState.CONFLICT else link
 
     # --- unlinked items -------------------------------------------------------------------
@@ -371,7 +380,8 @@ class _Planner:
             self.deferred[target] += 1
             return
         if not self.refuse(target, source_id, fields, replaces.link_id if replaces else None):
-            self.creates.append(Create(link_id, target, source_id, fields, replaces))
+            where = self.place(target.other, source_id)
+            self.creates.append(Create(link_id, target, source_id, fields, replaces, where))
             if target in self.texts_taken:
                 self.texts_taken[target].add(str(fields["text"]).strip())
 
@@ -396,7 +406,8 @@ class _Planner:
             )
         else:
             return False
-        self.refusals.append(Refusal(target.other, source_id, link_id, reason))
+        where = self.place(target.other, source_id)
+        self.refusals.append(Refusal(target.other, source_id, link_id, reason, where))
         return True
 
     def text_taken(self, target: Role) -> set[str]:
@@ -433,7 +444,8 @@ class _Planner:
             )
             self.notices.append(reason)
             self.refusals.extend(
-                Refusal(role, delete.item_id, delete.link.link_id, reason) for delete in doomed
+                Refusal(role, delete.item_id, delete.link.link_id, reason, delete.where)
+                for delete in doomed
             )
         if held:
             self.deletes = [delete for delete in self.deletes if delete.target not in held]

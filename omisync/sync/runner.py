@@ -26,7 +26,7 @@ import structlog
 
 from omisync.state import Intent, JournalOp, RunOutcome, SideName, StateDB
 from omisync.sync.actions import Create, Delete, Plan, Update
-from omisync.sync.describe import quote
+from omisync.sync.describe import named
 from omisync.sync.links import Kind, Link, Projection
 from omisync.sync.options import Direction, SyncOptions
 from omisync.sync.planner import plan
@@ -167,8 +167,9 @@ class Runner:
 
     def _record_refusals(self, result: Plan, *, complete: bool) -> None:
         refused = {(SideName(r.side.value), r.item_id): r.reason for r in result.refusals}
+        places = {(SideName(r.side.value), r.item_id): r.where for r in result.refusals if r.where}
         self.state.refusals.replace(
-            self.connector, result.kind.value, refused, clear_others=complete
+            self.connector, result.kind.value, refused, clear_others=complete, places=places
         )
 
 
@@ -286,7 +287,7 @@ class _Execution:
                     self.failed(
                         entry_id,
                         target,
-                        f"could not create {quote(create.fields['text'])}",
+                        f"could not create {named(create.fields['text'], create.where)}",
                         outcome.error,
                     )
                     continue
@@ -345,7 +346,7 @@ class _Execution:
                     self.failed(
                         entry_id,
                         target,
-                        f"could not update {quote(update.omi_now['text'])}",
+                        f"could not update {named(update.omi_now['text'], update.where)}",
                         outcome.error,
                     )
                     continue
@@ -394,7 +395,7 @@ class _Execution:
                     self.failed(
                         entry_id,
                         target,
-                        f"could not {mode.value} {quote(delete.now['text'])}",
+                        f"could not {mode.value} {named(delete.now['text'], delete.where)}",
                         outcome.error,
                     )
                     continue

@@ -129,6 +129,10 @@ class Snapshot:
     - ``one_item_per_text``: the side derives an item's identity from its stripped text (Omi
       memories), so creating a second item with a text it already holds would overwrite the
       first; such a create is refused instead.
+    - ``where``: side id → where the user finds the item, in their words (a vault-relative
+      path such as ``Omi/Memories/Tea.md``, or ``Journal/2026-12-05.md:14`` for a line).
+      Optional, for messages only: refusals, conflicts and errors name the item by it. An id
+      without an entry is named by its text alone.
     """
 
     kind: Kind
@@ -138,6 +142,7 @@ class Snapshot:
     modified: Mapping[str, datetime] = field(default_factory=dict)
     max_text_length: int | None = None
     one_item_per_text: bool = False
+    where: Mapping[str, str] = field(default_factory=dict)
 
 
 class Presence(StrEnum):

@@ -108,6 +108,7 @@ def test_after_runs_it_shows_counts_links_a_refused_note_and_a_parked_conflict(
     assert last["counts"] == {"note.refused": 1, "task.conflicts": 1}
     [refused] = vault["refused"]
     assert refused["kind"] == "note" and refused["side"] == "peer"
+    assert refused["where"] == "Omi/Memories/Lisbon.md"
     assert refused["reason"].startswith('"Remembers every detail of the trip to Lisbon.')
     assert "643 characters; Omi accepts at most 500" in refused["reason"]
     [conflict] = vault["conflicts"]
@@ -130,7 +131,7 @@ def test_after_runs_it_shows_counts_links_a_refused_note_and_a_parked_conflict(
         "task 'Call Bob about the roof': text: Omi 'Call Bob about the gutter', "
         "vault 'Call Bob about the roof today'"
     ) in text
-    assert f'note {refused["item_id"]} in vault: "Remembers every detail' in text
+    assert 'note Omi/Memories/Lisbon.md in vault: "Remembers every detail' in text
     assert re.search(r"next run:  \d{4}-.* UTC \(in (9m 5\ds|10m)\), if the daemon runs", text)
 
 

@@ -461,6 +461,7 @@ def test_a_memory_note_over_omis_limit_is_refused_and_left_whole(
     note = vault.write("Omi/Memories/Long.md", body.strip() + "\n")
     out = vault.run(expect=1)  # partial: the note could not be synced
     assert "vault · notes: 1 refused" in out, out
+    assert "vault · notes: refused: Omi/Memories/Long.md: " in out, out  # the note's path
     assert f"is {len(body.strip())} characters; Omi accepts at most 500" in out, out
     assert "omisync never truncates" in out
     assert not _omi(emu, "memories")

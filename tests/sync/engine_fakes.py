@@ -59,6 +59,7 @@ def snap(
     modified: Mapping[str, datetime] | None = None,
     max_text_length: int | None = None,
     one_item_per_text: bool = False,
+    where: Mapping[str, str] | None = None,
 ) -> Snapshot:
     """A snapshot of ``items``."""
     return Snapshot(
@@ -69,6 +70,7 @@ def snap(
         dict(modified or {}),
         max_text_length,
         one_item_per_text,
+        dict(where or {}),
     )
 
 
@@ -144,6 +146,7 @@ class MemorySide:
     )
     stamps: dict[str, str] = field(default_factory=dict)
     modified: dict[str, datetime] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)
     locked: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)
     fail_ids: set[str] = field(default_factory=set)
@@ -187,6 +190,7 @@ class MemorySide:
             frozenset(),
             {i: self.modified[i] for i in visible if i in self.modified},
             self.max_text_length,
+            where={i: self.where[i] for i in visible if i in self.where},
         )
 
     def _stored(self, kind: Kind, fields: Projection) -> Projection:

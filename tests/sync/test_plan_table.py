@@ -382,6 +382,27 @@ def test_a_note_longer_than_omi_accepts_is_refused_never_truncated() -> None:
     assert "501 characters" in refusal.reason and "at most 500" in refusal.reason
 
 
+def test_refusals_conflicts_and_actions_name_the_items_place() -> None:
+    long_note = note("x" * 501)
+    result = run(
+        snap({}, kind=Kind.NOTE, max_text_length=500),
+        snap({"p1": long_note}, kind=Kind.NOTE, where={"p1": "Omi/Memories/Long.md"}),
+    )
+    (refusal,) = result.refusals
+    assert refusal.where == "Omi/Memories/Long.md"
+    assert "✗ refused Omi/Memories/Long.md: " in result.describe()
+    omi_now, peer_now = {**MILK, "text": "Buy oat milk"}, {**MILK, "text": "Buy soy milk"}
+    parked = run(
+        snap({"o1": omi_now}),
+        snap({"p1": peer_now, "p2": task("Call mum")}, where={"p1": "Tasks.md:3", "p2": "a.md:1"}),
+        [link("L1", "o1", "p1", MILK)],
+    )
+    assert parked.conflicts[0].where == "Tasks.md:3"
+    words = parked.describe()
+    assert '! conflict "Buy oat milk" (Tasks.md:3) field text' in words
+    assert '+ Omi   create  "Call mum" (a.md:1)' in words
+
+
 def test_an_edit_too_long_for_the_other_side_refuses_the_whole_update() -> None:
     memo = note("Likes tea", tags=["a"])
     omi_now = {**memo, "tags": ["a", "b"]}

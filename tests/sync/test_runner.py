@@ -236,9 +236,11 @@ def test_refusals_are_recorded_for_status_and_cleared_once_fixed(
     state: StateDB, omi: MemorySide, peer: MemorySide
 ) -> None:
     item = peer.user_put(Kind.NOTE, None, note("x" * 501))
+    peer.where[item] = "Omi/Memories/Long.md"
     runner(state, omi, peer).run([Kind.NOTE])
     (refusal,) = state.refusals.all(CONNECTOR)
     assert refusal.item_id == item and "501 characters" in refusal.reason
+    assert refusal.place == "Omi/Memories/Long.md"
     assert omi.items[Kind.NOTE] == {}
     peer.user_put(Kind.NOTE, item, note("short now"))
     runner(state, omi, peer).run([Kind.NOTE])

@@ -96,6 +96,17 @@ def test_snapshot_anchors_new_lines_and_lists_them(vault: Path) -> None:
     assert again.items == snapshot.items
 
 
+def test_the_snapshot_says_where_each_task_and_note_is(vault: Path) -> None:
+    write(vault, "Omi/Memories/Trips/Lisbon.md", "Loves the trams in Lisbon.\n")
+    side = make_side(vault)
+    tasks = side.snapshot(Kind.TASK)
+    assert sorted(tasks.where.values()) == ["Daily/2025-12-08.md:2", "Omi/Tasks.md:3"]
+    assert set(tasks.where) == set(tasks.items)
+    [(note_id, where)] = side.snapshot(Kind.NOTE).where.items()
+    assert where == "Omi/Memories/Trips/Lisbon.md"
+    assert note_id in side.snapshot(Kind.NOTE).items
+
+
 def test_unchanged_vault_is_not_reread(vault: Path) -> None:
     side = make_side(vault)
     side.snapshot(Kind.TASK)
