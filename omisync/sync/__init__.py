@@ -5,7 +5,16 @@ its own base and returns a :class:`Plan`; a runner executes it through the sides
 does I/O except the runner.
 """
 
-from omisync.sync.actions import Conflict, Create, Delete, Plan, Refusal, Update
+from omisync.sync.actions import (
+    Conflict,
+    Create,
+    Delete,
+    Keep,
+    KeepReason,
+    Plan,
+    Refusal,
+    Update,
+)
 from omisync.sync.links import Kind, Link, LinkState, Projection, projection_hash
 from omisync.sync.options import (
     ConflictPolicy,
@@ -65,6 +74,8 @@ __all__ = [
     "ItemGoneError",
     "ItemLockedError",
     "ItemRejectedError",
+    "Keep",
+    "KeepReason",
     "Kind",
     "KindOptions",
     "Link",

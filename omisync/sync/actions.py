@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from omisync.sync.describe import describe_plan
 from omisync.sync.links import Kind, Link, LinkState, Projection
 from omisync.sync.side import DeleteMode, Role, Written
 
-__all__ = ["Conflict", "Create", "Delete", "Plan", "Refusal", "Update"]
+__all__ = ["Conflict", "Create", "Delete", "Keep", "KeepReason", "Plan", "Refusal", "Update"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,38 @@ class Delete:
         return self.link.relinked(omi_id=None, peer_id=self.link.peer_id).rebased(peer_base=held)
 
 
+class KeepReason(StrEnum):
+    """Why the survivor of a deletion stays as it is; also its count key in a report
+    (``ignored_omi``: kept in Omi under ``on_delete: ignore``)."""
+
+    IGNORED = "ignored"
+    """``on_delete: ignore``."""
+    KEPT = "kept"
+    """``on_delete: complete``, but a note cannot be completed and a done task already is."""
+    ONE_WAY = "oneway"
+    """The kind syncs one way, and not into the survivor's side."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """The survivor of a link whose other item was deleted, kept without a write.
+
+    The link becomes a tombstone (it is among the plan's ``rebases``); this says so to the
+    user. ``survivor`` is the side it is on, ``now`` its projection, ``where`` its place.
+    """
+
+    link: Link
+    survivor: Role
+    reason: KeepReason
+    now: Projection
+    where: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The count key of this outcome, e.g. ``ignored_omi``."""
+        return f"{self.reason}_{self.survivor}"
+
+
 @dataclass(frozen=True, slots=True)
 class Conflict:
     """A field changed to different values on both sides of a link.
@@ -191,6 +224,8 @@ class Plan:
     - ``rebases``: links whose row changes without any write (new bases, a parked conflict,
       a tombstone).
     - ``forgets``: ids of links to drop (both items gone).
+    - ``kept``: items whose linked item was deleted and that stay as they are (their links
+      are tombstoned among ``rebases``), and why.
     - ``conflicts``, ``refusals``: what the user should know; ``notices``: plan-wide remarks
       (e.g. deletions held back by ``max_delete``, listings that were incomplete).
     """
@@ -203,6 +238,7 @@ class Plan:
     matches: tuple[Link, ...] = ()
     rebases: tuple[Link, ...] = ()
     forgets: tuple[str, ...] = ()
+    kept: tuple[Keep, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     notices: tuple[str, ...] = ()
@@ -230,6 +266,8 @@ class Plan:
             tally["update_peer"] += bool(update.to_peer)
         for delete in self.deletes:
             tally[f"{delete.mode}_{delete.target}"] += 1
+        for keep in self.kept:
+            tally[keep.key] += 1
         tally["linked"] += len(self.matches)
         tally["rebased"] += len(self.rebases)
         tally["forgotten"] += len(self.forgets)

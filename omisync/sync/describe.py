@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from omisync.sync.side import Role
+from omisync.wording import deletion_note
 
 if TYPE_CHECKING:
     from omisync.sync.actions import Conflict, Plan, Refusal
@@ -109,6 +110,10 @@ def describe_plan(plan: Plan, *, verbose: bool = True) -> str:
     for delete in plan.deletes:
         summary[f"{delete.mode} in {names[delete.target]}"] += 1
         lines.append(f"  - {side(delete.target)} {delete.mode}  {_label(delete.now, delete.where)}")
+    for keep in plan.kept:
+        summary[f"keep in {names[keep.survivor]}"] += 1
+        why = deletion_note(keep.reason, names[keep.survivor.other])
+        lines.append(f"  · {side(keep.survivor)} keep    {_label(keep.now, keep.where)}: {why}")
     for link in plan.matches:
         summary["link existing pair"] += 1
         lines.append(f"  = {'both'.ljust(width)} link    {_label(link.omi_base)}")

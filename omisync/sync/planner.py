@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
-from omisync.sync.actions import Conflict, Create, Delete, Plan, Refusal, Update
+from omisync.sync.actions import Conflict, Create, Delete, Keep, KeepReason, Plan, Refusal, Update
 from omisync.sync.describe import quote
 from omisync.sync.links import Kind, Link, LinkState, Projection
 from omisync.sync.merge import Merge, merge
@@ -105,6 +105,7 @@ class _Planner:
         self.matches: list[Link] = []
         self.rebases: list[Link] = []
         self.forgets: list[str] = []
+        self.kept: list[Keep] = []
         self.conflicts: list[Conflict] = []
         self.refusals: list[Refusal] = []
         self.notices: list[str] = []
@@ -158,6 +159,7 @@ class _Planner:
             matches=tuple(self.matches),
             rebases=tuple(self.rebases),
             forgets=tuple(self.forgets),
+            kept=tuple(self.kept),
             conflicts=tuple(self.conflicts),
             refusals=tuple(self.refusals),
             notices=tuple(self.notices),
@@ -219,17 +221,22 @@ class _Planner:
         self.plan_deletion(link, survivor, now)
 
     def plan_deletion(self, link: Link, survivor: Role, now: Projection) -> None:
+        """Delete or complete the survivor as ``on_delete`` says, else keep it and say why."""
         policy = self.kind_options.on_delete
-        nothing_to_do = (
-            not self.writes(survivor)
-            or policy is DeletePolicy.IGNORE
-            or (policy is DeletePolicy.COMPLETE and (self.kind is Kind.NOTE or now.get("done")))
-        )
-        if nothing_to_do:
+        where = self.place(survivor, _item_id(link, survivor))
+        if not self.writes(survivor):
+            kept: KeepReason | None = KeepReason.ONE_WAY
+        elif policy is DeletePolicy.IGNORE:
+            kept = KeepReason.IGNORED
+        elif policy is DeletePolicy.COMPLETE and (self.kind is Kind.NOTE or now.get("done")):
+            kept = KeepReason.KEPT
+        else:
+            kept = None
+        if kept is not None:
             self.rebases.append(_tombstone(link, survivor, now))
+            self.kept.append(Keep(link, survivor, kept, now, where))
             return
         mode = DeleteMode.DELETE if policy is DeletePolicy.DELETE else DeleteMode.COMPLETE
-        where = self.place(survivor, _item_id(link, survivor))
         self.deletes.append(Delete(link, survivor, mode, now, where))
 
     # --- merging and settling a pair ------------------------------------------------------

@@ -18,7 +18,9 @@ class KindReport:
 
     ``plan`` is ``None`` when the kind could not be planned (a listing failed: see
     ``errors``). ``done`` counts what was written and reconciled, e.g. ``created_omi``,
-    ``updated_peer``, ``deleted_peer``, ``completed_omi``, ``reconciled``, ``failed``.
+    ``updated_peer``, ``deleted_peer``, ``completed_omi``, ``reconciled``, ``failed``, and
+    the items kept after their linked item was deleted, by
+    :class:`~omisync.sync.actions.KeepReason` (``kept_omi``, ``ignored_peer``, ``oneway_omi``).
     ``errors`` are messages for the user (never secrets).
     """
 

@@ -257,6 +257,7 @@ class _Execution:
             self.state.links.delete(result.forgets)
             self.state.links.save([*result.rebases, *result.matches])
         self.report.done["linked"] += len(result.matches)
+        self.report.done.update(keep.key for keep in result.kept)
 
     def create_all(self) -> None:
         for target in Role:

@@ -381,11 +381,19 @@ def test_deletes_under_the_default_policy_complete_tasks_and_keep_memories(
 ) -> None:
     """The default ``on_delete: complete`` ticks the other side's task; a memory cannot be
     completed, so the other side keeps its memory (the note or the Omi memory): nothing is
-    written for the notes, and the link is dropped so the kept one is not re-created."""
+    written for the notes, the link is dropped so the kept one is not re-created, and the
+    run says what it kept and why."""
     vault = Vault(tmp_path, emu)
     _, out = _delete_both_ways(vault, emu)
-    assert "vault · tasks: 1 completed in Omi, 1 completed in vault" in out, out
-    assert "vault · notes: in sync" in out, out  # (the engine does not count what it kept)
+    assert (
+        "vault · tasks: 1 completed in Omi (deleted in vault; on_delete: complete), "
+        "1 completed in vault (deleted in Omi; on_delete: complete)"
+    ) in out, out
+    assert (
+        "vault · notes: 1 kept in Omi (deleted in vault; on_delete: complete keeps notes and "
+        "done tasks), 1 kept in vault (deleted in Omi; on_delete: complete keeps notes and "
+        "done tasks)"
+    ) in out, out
     assert _items(emu)["Vault-deleted task"]["completed"]
     assert vault.line_with("Omi/Tasks.md", "Omi-deleted task").startswith("- [x] Omi-deleted")
     assert set(_memories(emu)) == {"Vault-deleted memory"}

@@ -237,6 +237,45 @@ def test_a_note_cannot_be_completed_so_complete_keeps_it() -> None:
     assert result.deletes == () and result.rebases[0].omi_id is None
 
 
+@pytest.mark.parametrize(
+    ("kind", "done", "options", "key", "why"),
+    [
+        (Kind.NOTE, False, {}, "kept_peer", "on_delete: complete keeps notes and done tasks"),
+        (Kind.TASK, True, {}, "kept_peer", "on_delete: complete keeps notes and done tasks"),
+        (Kind.TASK, False, {"on_delete": DeletePolicy.IGNORE}, "ignored_peer", "ignore"),
+        (Kind.NOTE, False, {"direction": Direction.TO_OMI}, "oneway_peer", "one way, into Omi"),
+    ],
+)
+def test_a_survivor_kept_after_a_deletion_is_counted_and_said(
+    kind: Kind, done: bool, options: dict[str, object], key: str, why: str
+) -> None:
+    item = note("Likes tea") if kind is Kind.NOTE else {**MILK, "done": done}
+    result = run(
+        snap({}, kind=kind, deleted={"o1"}),
+        snap({"p1": item}, kind=kind, where={"p1": "Omi/Memories/Tea.md"}),
+        [link("L1", "o1", "p1", item, kind=kind)],
+        **options,
+    )
+    assert result.write_count == 0
+    (keep,) = result.kept
+    assert (keep.key, keep.survivor, keep.where) == (key, Role.PEER, "Omi/Memories/Tea.md")
+    assert result.counts()[key] == 1 and result.rebases[0].omi_id is None
+    words = result.describe()
+    assert "1 keep in vault" in words and "(Omi/Memories/Tea.md): deleted in Omi; " in words
+    assert why in words
+
+
+def test_a_survivor_in_omi_is_kept_and_said_the_same_way() -> None:
+    memo = note("Likes tea")
+    result = run(
+        snap({"o1": memo}, kind=Kind.NOTE),
+        snap({}, kind=Kind.NOTE, deleted={"p1"}),
+        [link("L1", "o1", "p1", memo, kind=Kind.NOTE)],
+    )
+    assert [keep.key for keep in result.kept] == ["kept_omi"]
+    assert result.rebases[0].peer_id is None
+
+
 def test_omi_gone_peer_changed_recreates_in_omi_and_relinks() -> None:
     edited = {**MILK, "text": "Buy more milk"}
     old = link("L1", "o1", "p1", MILK)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from engine_fakes import CONNECTOR, Crash, MemorySide, note, omi_like_hold, task
 
+from omisync.cli.render import summarise
 from omisync.state import JournalStatus, RunOutcome, StateDB
 from omisync.sync import (
     DeletePolicy,
@@ -217,6 +219,35 @@ def test_a_verified_deletion_completes_the_peer_item_and_stays_completed(
     before = writes(omi, peer)
     runner(state, omi, peer).run([Kind.TASK])
     assert writes(omi, peer) == before and omi.items[Kind.TASK] == {}
+
+
+def test_every_deletion_outcome_is_counted_and_said_in_the_run_output(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    """The default ``on_delete: complete``: a task deleted on one side is completed on the
+    other, a note deleted in the vault is kept in Omi; each is counted once and said."""
+    omi.user_put(Kind.TASK, None, task("Old task"))
+    peer.user_put(Kind.NOTE, None, note("Likes tea"))
+    runner(state, omi, peer).run()
+    (peer_task,) = peer.items[Kind.TASK]
+    (peer_note,) = peer.items[Kind.NOTE]
+    peer.user_delete(Kind.TASK, peer_task)
+    peer.user_delete(Kind.NOTE, peer_note)
+    report = runner(state, omi, peer).run()
+    tasks, notes = report.kinds
+    assert tasks.done == Counter(completed_omi=1) and notes.done == Counter(kept_omi=1)
+    assert summarise(report) == [
+        "vault · tasks: 1 completed in Omi (deleted in vault; on_delete: complete)",
+        "vault · notes: 1 kept in Omi (deleted in vault; on_delete: complete keeps notes and "
+        "done tasks)",
+    ]
+    assert state.runs.last(CONNECTOR).counts == {  # type: ignore[union-attr]
+        "note.kept_omi": 1,
+        "task.completed_omi": 1,
+    }
+    again = runner(state, omi, peer).run()
+    assert [kind.done.total() for kind in again.kinds] == [0, 0]
+    assert summarise(again) == ["vault · tasks: in sync", "vault · notes: in sync"]
 
 
 def test_a_completion_interrupted_before_commit_does_not_resurrect_the_item(
