@@ -24,6 +24,7 @@ from omisync.conversations import (
     InboxListing,
     SentConversation,
 )
+from omisync.ratelimit import format_duration
 from omisync.sync.links import Kind
 from omisync.sync.side import (
     Change,
@@ -47,6 +48,8 @@ from .vaultfs import VaultWriteError, sha256_hex
 __all__ = ["MarkdownSide", "default_cache_file"]
 
 _BATCH = 200
+#: How many busy files a "being edited" problem names.
+_BUSY_SHOWN = 5
 
 
 def default_cache_file(state_dir: Path, name: str) -> Path:
@@ -60,8 +63,9 @@ def default_cache_file(state_dir: Path, name: str) -> Path:
 
 
 class MarkdownSide:
-    """The vault side of a sync (implements :class:`omisync.sync.side.Side`, and the
-    conversation capabilities :class:`~omisync.conversations.ConversationExportTarget` and
+    """The vault side of a sync (implements :class:`omisync.sync.side.Side` and
+    :class:`~omisync.sync.side.ReportsWriteProblems`, and the conversation capabilities
+    :class:`~omisync.conversations.ConversationExportTarget` and
     :class:`~omisync.conversations.ConversationInbox`).
 
     It is also the connector factory the ``markdown`` entry point names: ``options_model``
@@ -120,6 +124,8 @@ class MarkdownSide:
         )
         self.conversations = ConversationExporter(root, options.conversations_folder, **common)
         self.inbox = Inbox(root, options.inbox_folder, **common)
+        # How many of a store's problems its last snapshot (or write_problems) reported.
+        self._reported: dict[Kind, int] = {}
 
     @classmethod
     def from_settings(
@@ -152,6 +158,22 @@ class MarkdownSide:
     def _store(self, kind: Kind) -> TaskStore | NoteStore:
         return self.tasks if kind is Kind.TASK else self.notes
 
+    def _being_edited(self, kind: Kind) -> list[str]:
+        """One problem naming the notes the last listing left for the next cycle because
+        they changed within the settle window (none when every note had settled)."""
+        if kind is Kind.TASK:
+            busy = sorted(self.tasks.last_scan.unsettled if self.tasks.last_scan else [])
+        else:
+            busy = sorted(self.notes.last_listing.unsettled)
+        if not busy:
+            return []
+        recently = f"changed in the last {format_duration(self.options.settle_seconds)}"
+        if len(busy) == 1:
+            return [f"{busy[0]} is being edited ({recently}); read next cycle"]
+        shown = ", ".join(busy[:_BUSY_SHOWN])
+        more = f" and {len(busy) - _BUSY_SHOWN} more" if len(busy) > _BUSY_SHOWN else ""
+        return [f"{len(busy)} files are being edited ({recently}); read next cycle: {shown}{more}"]
+
     def batch_size(self, kind: Kind) -> int:
         """Writes are grouped per file, so large batches are cheap."""
         return _BATCH
@@ -160,17 +182,29 @@ class MarkdownSide:
         """List the vault's tasks or memory notes. ``complete`` is True only after a
         vault-wide scan that read (or had cached) every note. ``modified`` is each item's note
         modification time, ``where`` its vault-relative place (``Omi/Memories/Tea.md``, or
-        ``Journal/2026-12-05.md:14`` for a task line). Raises ListingError when the vault
-        folder is missing."""
+        ``Journal/2026-12-05.md:14`` for a task line). ``problems`` names the notes being
+        edited (left for the next cycle) and what could not be used: unreadable notes,
+        duplicate anchors or ids, a cache that could not be saved. Raises ListingError when
+        the vault folder is missing."""
         store = self._store(kind)
         items, complete = store.snapshot()
+        self._reported[kind] = len(store.problems)
         return Snapshot(
             kind=kind,
             items=items,
             complete=complete,
             modified=store.modified(),
             where=store.places(),
+            problems=(*self._being_edited(kind), *store.problems),
         )
+
+    def write_problems(self, kind: Kind) -> list[str]:
+        """What writes of ``kind`` could not do since the last snapshot or call, e.g. a
+        recurring task ticked from Omi whose recurrence omisync cannot advance."""
+        problems = self._store(kind).problems
+        start = self._reported.get(kind, len(problems))
+        self._reported[kind] = len(problems)
+        return problems[start:]
 
     def create(self, kind: Kind, drafts: Sequence[Draft]) -> list[Outcome]:
         """New tasks go under the tasks heading of the tasks file; new memories become notes."""

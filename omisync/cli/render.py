@@ -7,10 +7,14 @@ from omisync.sync.describe import conflict_line, refusal_lines
 from omisync.sync.report import SyncReport
 from omisync.wording import count_phrase
 
+#: The most problems a kind lists in the run output; the log has every one.
+PROBLEMS_SHOWN = 10
+
 
 def summarise(report: SyncReport) -> list[str]:
     """One line per kind: what was written where (``in sync`` when nothing needed writing,
-    ``not synced`` when the kind failed), then its errors, its conflicts and each distinct
+    ``not synced`` when the kind failed), then its errors, its problems (what the sides could
+    not use, each once, at most :data:`PROBLEMS_SHOWN`), its conflicts and each distinct
     refusal reason, items named by their place where the side gave one."""
     lines: list[str] = []
     for kind in report.kinds:
@@ -28,6 +32,10 @@ def summarise(report: SyncReport) -> list[str]:
         head = f"{report.connector} · {kind.kind}s"
         lines.append(f"{head}: {text}")
         lines.extend(f"{head}: error: {e}" for e in kind.errors)
+        lines.extend(f"{head}: {problem}" for problem in kind.problems[:PROBLEMS_SHOWN])
+        if len(kind.problems) > PROBLEMS_SHOWN:
+            more = len(kind.problems) - PROBLEMS_SHOWN
+            lines.append(f"{head}: … and {more} more problem(s), each in the log")
         if kind.plan is not None:
             peer = report.connector
             lines.extend(f"{head}: {conflict_line(c, peer)}" for c in kind.plan.conflicts)

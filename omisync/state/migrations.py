@@ -162,6 +162,12 @@ def m007_add_refusal_places(db: Database) -> None:
     db.execute("ALTER TABLE refusals ADD COLUMN place TEXT")
 
 
+@MIGRATIONS()
+def m008_add_run_problems(db: Database) -> None:
+    """What a run's listings or writes could not use or do (JSON list of messages)."""
+    db.execute("ALTER TABLE runs ADD COLUMN problems TEXT")
+
+
 #: Tables created by :data:`MIGRATIONS`, plus sqlite-utils' bookkeeping.
 STATE_TABLES = frozenset(
     {"migrations", "runs", "links", "journal", "cursors", "refusals", "rate_usage"}

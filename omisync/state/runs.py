@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,11 @@ class RunOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:
-    """One run; ``connector`` is None for a whole run, ``finished_at`` None while running."""
+    """One run; ``connector`` is None for a whole run, ``finished_at`` None while running.
+
+    ``problems`` are what the run's listings or writes could not use or do without failing
+    (a file being edited, an unreadable note), for the user; not errors.
+    """
 
     run_id: int
     connector: str | None
@@ -44,10 +48,11 @@ class RunRecord:
     counts: dict[str, int]
     errors: list[Any]
     duration_s: float | None
+    problems: list[str] = field(default_factory=list)
 
 
 _RUN_COLUMNS = (
-    "run_id, connector, pid, started_at, finished_at, outcome, counts, errors, duration_s"
+    "run_id, connector, pid, started_at, finished_at, outcome, counts, errors, duration_s, problems"
 )
 
 
@@ -73,12 +78,14 @@ class Runs:
         outcome: RunOutcome,
         counts: Mapping[str, int] | None = None,
         errors: Sequence[Any] = (),
+        problems: Sequence[str] = (),
     ) -> RunRecord:
         """Record how run ``run_id`` ended; return the finished record.
 
-        ``counts`` (e.g. ``{"created": 3}``) and ``errors`` (JSON-able: messages or dicts; no
-        secrets) are stored as JSON; the duration is measured by the DB's clock. Raises
-        :class:`UnknownRecordError`, or :class:`StateUsageError` if it already finished.
+        ``counts`` (e.g. ``{"created": 3}``), ``errors`` (JSON-able: messages or dicts; no
+        secrets) and ``problems`` (messages) are stored as JSON; the duration is measured by
+        the DB's clock. Raises :class:`UnknownRecordError`, or :class:`StateUsageError` if it
+        already finished.
         """
         with self._state.transaction():
             record = self.get(run_id)
@@ -87,13 +94,14 @@ class Runs:
             finished_at = self._state.now()
             self._state.db.conn.execute(
                 "UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, errors = ?, "
-                "duration_s = ? WHERE run_id = ?",
+                "duration_s = ?, problems = ? WHERE run_id = ?",
                 (
                     encode_time(finished_at),
                     RunOutcome(outcome).value,
                     encode_json(dict(counts or {})),
                     encode_json(list(errors)),
                     (finished_at - record.started_at).total_seconds(),
+                    encode_json(list(problems)),
                     run_id,
                 ),
             )
@@ -146,4 +154,5 @@ def _run_from_row(row: tuple[Any, ...]) -> RunRecord:
         counts={} if row[6] is None else decode_json(row[6]),
         errors=[] if row[7] is None else decode_json(row[7]),
         duration_s=row[8],
+        problems=[] if row[9] is None else decode_json(row[9]),
     )

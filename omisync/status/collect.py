@@ -112,6 +112,7 @@ def _last_run(record: RunRecord) -> LastRun:
         duration_s=record.duration_s,
         counts=dict(record.counts),
         errors=[str(error) for error in record.errors],
+        problems=[str(problem) for problem in record.problems],
     )
 
 

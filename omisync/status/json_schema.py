@@ -43,7 +43,14 @@ _LAST_RUN = _object(
             "description": "e.g. task.created_omi, note.updated_peer, task.refused",
         },
         "errors": {"type": "array", "items": {"type": "string"}},
-    }
+        "problems": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "what the run could not use or do without failing, e.g. "
+            "'tasks: Journal/a.md is being edited; read next cycle'",
+        },
+    },
+    optional=("problems",),
 )
 
 _CONFLICT = _object(

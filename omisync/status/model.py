@@ -22,7 +22,11 @@ def _time(moment: datetime | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class LastRun:
-    """The latest run record of a connector; ``finished_at``/``outcome`` are None while it runs."""
+    """The latest run record of a connector; ``finished_at``/``outcome`` are None while it runs.
+
+    ``problems`` are what its listings and writes could not use or do (e.g. ``tasks:
+    Journal/a.md is being edited; read next cycle``), not errors.
+    """
 
     run_id: int
     started_at: datetime
@@ -31,6 +35,7 @@ class LastRun:
     duration_s: float | None
     counts: dict[str, int]
     errors: list[str]
+    problems: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (see the module docstring)."""
@@ -42,6 +47,7 @@ class LastRun:
             "duration_seconds": self.duration_s,
             "counts": dict(self.counts),
             "errors": list(self.errors),
+            "problems": list(self.problems),
         }
 
 

@@ -115,6 +115,7 @@ def _last_run(connector: ConnectorStatus, now: datetime, zone: tzinfo) -> list[s
     ]
     lines.extend(f"    {line}" for line in _counts(run, connector.name))
     lines.extend(f"    error: {error}" for error in run.errors)
+    lines.extend(f"    problem: {problem}" for problem in run.problems)
     return lines
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from omisync.state import RunOutcome
@@ -21,13 +22,20 @@ class KindReport:
     ``updated_peer``, ``deleted_peer``, ``completed_omi``, ``reconciled``, ``failed``, and
     the items kept after their linked item was deleted, by
     :class:`~omisync.sync.actions.KeepReason` (``kept_omi``, ``ignored_peer``, ``oneway_omi``).
-    ``errors`` are messages for the user (never secrets).
+    ``errors`` are messages for the user (never secrets). ``problems`` are what the sides'
+    listings and writes could not use or do without failing, each once (see
+    :attr:`omisync.sync.side.Snapshot.problems`).
     """
 
     kind: Kind
     plan: Plan | None = None
     done: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def add_problems(self, problems: Iterable[str]) -> None:
+        """Add each problem not already reported."""
+        self.problems.extend(p for p in dict.fromkeys(problems) if p not in self.problems)
 
     @property
     def writes(self) -> int:
@@ -52,6 +60,11 @@ class SyncReport:
     def errors(self) -> list[str]:
         """Every error of every kind."""
         return [f"{report.kind}s: {error}" for report in self.kinds for error in report.errors]
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem of every kind, e.g. ``tasks: Journal/a.md is being edited; …``."""
+        return [f"{report.kind}s: {p}" for report in self.kinds for p in report.problems]
 
     @property
     def failed(self) -> bool:
@@ -92,7 +105,9 @@ class SyncReport:
         return {key: value for key, value in sorted(tally.items()) if value}
 
     def describe(self) -> str:
-        """Return the plans in words, then the errors (what ``--dry-run`` and logs show)."""
+        """Return the plans in words, then the errors and problems (what ``--dry-run`` and
+        logs show)."""
         lines = [report.plan.describe() for report in self.kinds if report.plan]
         lines.extend(f"error: {error}" for error in self.errors)
+        lines.extend(f"problem: {problem}" for problem in self.problems)
         return "\n".join(lines) if lines else f"{self.connector}: nothing to sync"

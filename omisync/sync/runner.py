@@ -10,7 +10,9 @@ One :class:`Runner` syncs one connector with Omi. For each kind it
    first, then the remote call is made, then the links (with what the side now holds as the
    new base) and the journal outcome are committed together. One failing item is recorded
    and retried next run without stopping the rest; a whole failed call stops that side's
-   remaining writes of the kind.
+   remaining writes of the kind;
+6. gathers the problems the snapshots and the writes reported into the kind's report, logs
+   each as a warning, and keeps them in the run record.
 
 The caller holds the state DB's run lock (``StateDB.run_lock``) around :meth:`Runner.run`.
 """
@@ -39,6 +41,7 @@ from omisync.sync.side import (
     Failed,
     Outcome,
     Presence,
+    ReportsWriteProblems,
     Role,
     Side,
     SideError,
@@ -100,17 +103,27 @@ class Runner:
         except BaseException:
             if run_id is not None:
                 errors = [*report.errors, "interrupted"]
-                self.state.runs.finish(run_id, RunOutcome.INTERRUPTED, report.counts(), errors)
+                self.state.runs.finish(
+                    run_id, RunOutcome.INTERRUPTED, report.counts(), errors, report.problems
+                )
             raise
         if run_id is not None:
-            self.state.runs.finish(run_id, report.outcome, report.counts(), report.errors)
+            self.state.runs.finish(
+                run_id, report.outcome, report.counts(), report.errors, report.problems
+            )
         return report
 
     def sync(self, kind: Kind, *, run_id: int | None = None, dry_run: bool = False) -> KindReport:
-        """Sync one kind; return its report (errors included, not raised)."""
+        """Sync one kind; return its report (errors and problems included, not raised)."""
         report = KindReport(kind)
         if self.options.for_kind(kind).direction is Direction.OFF:
             return report
+        self._sync(kind, report, run_id=run_id, dry_run=dry_run)
+        for problem in report.problems:
+            _log.warning("sync.problem", connector=self.connector, kind=str(kind), problem=problem)
+        return report
+
+    def _sync(self, kind: Kind, report: KindReport, *, run_id: int | None, dry_run: bool) -> None:
         log = _log.bind(connector=self.connector, kind=str(kind))
         try:
             snapshots = {role: self.sides[role].snapshot(kind) for role in Role}
@@ -122,7 +135,8 @@ class Runner:
         except SideError as error:
             report.errors.append(f"nothing synced: {error}")
             log.warning("sync.stopped", error=str(error))
-            return report
+            return
+        report.add_problems(p for snapshot in snapshots.values() for p in snapshot.problems)
         for role in Role:
             snapshots[role] = self._verified(role, snapshots[role], links.values(), report)
         report.plan = plan(
@@ -134,12 +148,14 @@ class Runner:
         )
         log.info("sync.planned", dry_run=dry_run, **report.plan.counts())
         if dry_run:
-            return report
+            return
         self._record_refusals(report.plan, complete=all(s.complete for s in snapshots.values()))
         _Execution(self, report.plan, run_id, report).run()
+        for side in self.sides.values():
+            if isinstance(side, ReportsWriteProblems):
+                report.add_problems(side.write_problems(kind))
         if report.errors:
             log.warning("sync.errors", count=len(report.errors), first=report.errors[0])
-        return report
 
     def _verified(
         self, role: Role, snapshot: Snapshot, links: Iterable[Link], report: KindReport

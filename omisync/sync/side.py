@@ -14,6 +14,10 @@ A *side* holds items of one or more kinds. The engine never asks a side for more
 - :meth:`Side.verify` settles ids a complete snapshot did not list: gone, locked or present.
 - :meth:`Side.find_created` finds items a crashed run may have created, by the stamp the engine
   gave the draft (where the side can store one) or by content.
+
+What a side could not use or do without failing (a file being edited, an unreadable note) it
+says in :attr:`Snapshot.problems`, and, for writes, through the optional
+:class:`ReportsWriteProblems`; the engine shows both to the user and never acts on them.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ __all__ = [
     "ListingError",
     "Outcome",
     "Presence",
+    "ReportsWriteProblems",
     "Role",
     "Side",
     "SideError",
@@ -133,6 +138,9 @@ class Snapshot:
       path such as ``Omi/Memories/Tea.md``, or ``Journal/2026-12-05.md:14`` for a line).
       Optional, for messages only: refusals, conflicts and errors name the item by it. An id
       without an entry is named by its text alone.
+    - ``problems``: what the listing could not use, one message each for the user, naming
+      the place and what happens next (``Journal/a.md is being edited; read next cycle``).
+      Shown, logged and kept in the run record; the engine never acts on them.
     """
 
     kind: Kind
@@ -143,6 +151,7 @@ class Snapshot:
     max_text_length: int | None = None
     one_item_per_text: bool = False
     where: Mapping[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
 
 
 class Presence(StrEnum):
@@ -271,4 +280,16 @@ class Side(Protocol):
         linked) is never returned: a side that matches by content looks further instead.
         Raises :class:`SideError` when the lookup fails.
         """
+        ...
+
+
+@runtime_checkable
+class ReportsWriteProblems(Protocol):
+    """Optional for a side: it says what its writes could not do although they succeeded
+    (e.g. a recurring task ticked without its next instance)."""
+
+    def write_problems(self, kind: Kind) -> Sequence[str]:
+        """Return the problems writes of ``kind`` met since the last snapshot of ``kind`` or
+        the last call, each once, as messages for the user (like
+        :attr:`Snapshot.problems`)."""
         ...

@@ -139,6 +139,25 @@ def _plus_ten_minutes(moment: str) -> str:
     return (datetime.fromisoformat(moment) + timedelta(minutes=10)).isoformat()
 
 
+def test_the_problems_of_the_last_run_are_shown(
+    setup: VaultSetup, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup.write("Omi/Tasks.md", "- [ ] Water the plants ^omi-water1\n")
+    setup.write("Garden.md", "- [ ] Feed the plants ^omi-water1\n")
+    sync(setup)
+    problem = (
+        "tasks: Garden.md:1: anchor ^omi-water1 is also on Omi/Tasks.md:1; "
+        "this copy becomes a new task"
+    )
+    [vault] = status_json(setup, capsys, monkeypatch)["connectors"]
+    assert vault["last_run"]["outcome"] == "ok" and vault["last_run"]["problems"] == [problem]
+    code, text = status(setup, capsys, monkeypatch)
+    assert code == 0 and f"    problem: {problem}" in text
+    sync(setup)  # the copy has its own anchor now
+    [vault] = status_json(setup, capsys, monkeypatch)["connectors"]
+    assert vault["last_run"]["problems"] == []
+
+
 def test_pending_writes_and_connectors_gone_from_the_config_are_listed(
     setup: VaultSetup, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -485,3 +485,42 @@ def test_an_inbox_file_being_edited_is_reported_and_waits(
     out = vault.run()
     assert "vault · conversations: 1 inbox file is being edited; sent next cycle" in out, out
     assert not _omi(emu, "conversations") and (vault.root / "Omi/Inbox/draft.md").exists()
+
+
+def test_notes_being_edited_are_reported_and_synced_once_settled(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    vault = Vault(tmp_path, emu, settle="1h")
+    vault.write("Journal.md", "- [ ] Buy milk #omi\n")
+    vault.write("Omi/Memories/Tea.md", "Likes green tea.\n")
+    out = vault.run()
+    assert (
+        "vault · tasks: Journal.md is being edited (changed in the last 1h); read next cycle"
+    ) in out, out
+    assert (
+        "vault · notes: Omi/Memories/Tea.md is being edited (changed in the last 1h); "
+        "read next cycle"
+    ) in out, out
+    assert not _omi(emu, "action_items") and not _omi(emu, "memories")
+    _age(vault.root, seconds=2 * 3600)
+    out = vault.run()
+    assert "being edited" not in out, out
+    assert set(_items(emu)) == {"Buy milk"} and set(_memories(emu)) == {"Likes green tea."}
+
+
+def test_a_line_copied_with_its_anchor_is_reported_and_becomes_a_new_task(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    vault = Vault(tmp_path, emu)
+    vault.write("Omi/Tasks.md", "- [ ] Water the plants\n")
+    vault.run()
+    line = vault.read("Omi/Tasks.md").strip()
+    anchor = line[line.index("^omi-") :]
+    vault.write("Garden.md", "Copied from the tasks file:\n" + line.replace("Water", "Feed") + "\n")
+    out = vault.run()
+    assert (
+        f"vault · tasks: Garden.md:2: anchor {anchor} is also on Omi/Tasks.md:1; "
+        "this copy becomes a new task"
+    ) in out, out
+    assert set(_items(emu)) == {"Water the plants", "Feed the plants"}
+    assert "also on" not in vault.run_quiet()  # the copy has its own anchor now

@@ -147,6 +147,10 @@ class MemorySide:
     stamps: dict[str, str] = field(default_factory=dict)
     modified: dict[str, datetime] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """What each snapshot reports as problems."""
+    problems_of_writes: list[str] = field(default_factory=list)
+    """What the next :meth:`write_problems` answers (then forgotten)."""
     locked: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)
     fail_ids: set[str] = field(default_factory=set)
@@ -191,7 +195,12 @@ class MemorySide:
             {i: self.modified[i] for i in visible if i in self.modified},
             self.max_text_length,
             where={i: self.where[i] for i in visible if i in self.where},
+            problems=tuple(self.problems),
         )
+
+    def write_problems(self, kind: Kind) -> list[str]:
+        problems, self.problems_of_writes = self.problems_of_writes, []
+        return problems
 
     def _stored(self, kind: Kind, fields: Projection) -> Projection:
         return self.hold(kind, fields, self.zone) if self.hold else dict(fields)

@@ -250,6 +250,36 @@ def test_every_deletion_outcome_is_counted_and_said_in_the_run_output(
     assert summarise(again) == ["vault · tasks: in sync", "vault · notes: in sync"]
 
 
+def test_problems_of_listings_and_writes_are_reported_once_and_kept_in_the_run_record(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    omi.user_put(Kind.TASK, None, task("Buy milk"))
+    busy = "Journal/a.md is being edited (changed in the last 5s); read next cycle"
+    twice = "Journal/b.md:3: anchor ^omi-x is also on Tasks.md:1; this copy becomes a new task"
+    unadvanced = "Tasks.md:1: the recurrence 'every full moon' is not one omisync can advance"
+    peer.problems = [busy, twice, busy]
+    peer.problems_of_writes = [unadvanced, busy]
+    report = runner(state, omi, peer).run([Kind.TASK])
+    (tasks,) = report.kinds
+    assert tasks.problems == [busy, twice, unadvanced]
+    assert report.outcome is RunOutcome.OK  # problems are not failures
+    assert summarise(report)[1:] == [f"vault · tasks: {p}" for p in tasks.problems]
+    record = state.runs.last(CONNECTOR)
+    assert record is not None and record.problems == [f"tasks: {p}" for p in tasks.problems]
+    assert f"problem: tasks: {busy}" in runner(state, omi, peer).run(dry_run=True).describe()
+
+
+def test_a_run_with_many_problems_shows_ten_and_says_how_many_more(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    peer.problems = [
+        f"Notes/{number}.md: cannot be read (Permission denied)" for number in range(13)
+    ]
+    lines = summarise(runner(state, omi, peer).run([Kind.NOTE]))
+    assert lines[1:11] == [f"vault · notes: {p}" for p in peer.problems[:10]]
+    assert lines[11:] == ["vault · notes: … and 3 more problem(s), each in the log"]
+
+
 def test_a_completion_interrupted_before_commit_does_not_resurrect_the_item(
     state: StateDB, omi: MemorySide, peer: MemorySide
 ) -> None:

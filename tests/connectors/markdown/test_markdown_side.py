@@ -268,11 +268,38 @@ def test_a_copied_line_becomes_a_new_task(vault: Path) -> None:
     write(vault, "Omi/Tasks.md", "- [ ] Original ^omi-orig1\n")
     write(vault, "Other.md", "- [ ] Copy of it ^omi-orig1\n")
     side = make_side(vault)
-    items = side.snapshot(Kind.TASK).items
+    snapshot = side.snapshot(Kind.TASK)
+    items = snapshot.items
     assert items["omi-orig1"]["text"] == "Original"
     assert len(items) == 3  # Original, the re-anchored copy, Call Ana
-    assert any("also on" in p for p in side.problems)
+    assert snapshot.problems == (
+        "Other.md:1: anchor ^omi-orig1 is also on Omi/Tasks.md:1; this copy becomes a new task",
+    )
     assert anchor_of((vault / "Other.md").read_text().strip()) != "omi-orig1"
+
+
+def test_notes_being_edited_are_left_for_the_next_cycle_and_named(vault: Path) -> None:
+    write(vault, "Omi/Memories/Tea.md", "Likes green tea.\n")
+    write(vault, "Daily/2025-12-09.md", "- [ ] Buy bread #omi\n")
+    for path in vault.rglob("*.md"):
+        os.utime(path, (NOW - 60, NOW - 60))
+    for busy in ("Daily/2025-12-08.md", "Omi/Memories/Tea.md"):
+        os.utime(vault / busy, (NOW - 2, NOW - 2))
+    side = make_side(vault, settle=5)
+    tasks = side.snapshot(Kind.TASK)
+    assert not tasks.complete
+    assert tasks.problems == (
+        "Daily/2025-12-08.md is being edited (changed in the last 5s); read next cycle",
+    )
+    notes = side.snapshot(Kind.NOTE)
+    assert notes.problems == (
+        "Omi/Memories/Tea.md is being edited (changed in the last 5s); read next cycle",
+    )
+    os.utime(vault / "Daily/2025-12-09.md", (NOW - 1, NOW - 1))
+    assert make_side(vault, settle=5).snapshot(Kind.TASK).problems == (
+        "2 files are being edited (changed in the last 5s); read next cycle: "
+        "Daily/2025-12-08.md, Daily/2025-12-09.md",
+    )
 
 
 def test_dry_run_writes_nothing(vault: Path) -> None:
@@ -519,7 +546,9 @@ def test_completing_a_recurring_task_in_omi_adds_the_next_instance(vault: Path) 
         "- [x] Water plants 🔁 every 2 weeks 📅 2025-12-08 ✅ 2025-12-08 ^omi-water1",
         "- [x] Pay rent 🔁 every month on the 1st 📅 2025-12-01 ✅ 2025-12-08 ^omi-rent1",
     ]
-    assert any("every month on the 1st" in p for p in side.problems)
+    [problem] = side.write_problems(Kind.TASK)
+    assert problem.startswith("Omi/Tasks.md:2: the recurrence 'every month on the 1st' is not")
+    assert side.write_problems(Kind.TASK) == []  # each said once
     items = side.snapshot(Kind.TASK).items
     assert items["omi-water1"]["done"] and items["omi-rent1"]["done"]
     assert sum(1 for p in items.values() if p == {"text": "Water plants", "done": False,
