@@ -316,7 +316,8 @@ def encode_description(text: str) -> str:
 
     Raises ValueError, saying why and what to change, when no description can carry the
     text: it ends with what Obsidian Tasks reads as a field (a date such as
-    ``📅 2026-01-01``, a priority, a recurrence) or holds a ``\#`` of its own.
+    ``📅 2026-01-01``, a priority, a recurrence) or Obsidian as a block id (``^abc``), or it
+    holds a ``\#`` of its own.
     """
     clean = clean_description(text)
     written = _TAG_START_RE.sub(r"\\#", clean)
@@ -333,6 +334,12 @@ def encode_description(text: str) -> str:
         raise ValueError(
             "the text holds '\\#', which the vault cannot tell from an escaped '#'; "
             "remove the backslash in Omi"
+        )
+    bare = parse_task_line(f"- [ ] {written}")
+    if bare is not None and bare.block_id is not None:
+        raise ValueError(
+            f"the text ends with '^{bare.block_id}', which Obsidian reads as a block id, "
+            "not as text; reword the end of the text in Omi"
         )
     return written
 

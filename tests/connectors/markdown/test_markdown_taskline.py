@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -242,6 +243,8 @@ def test_write_then_parse_gives_the_edit_and_keeps_the_rest(line: str, edit: Tas
     except ValueError as refusal:
         if "would read" in str(refusal):
             assert parsed(f"- [ ] {text} ^omi-x").description != text
+        elif "block id" in str(refusal):
+            assert parsed(f"- [ ] {text}").block_id is not None
         else:
             assert "\\#" in text
         return
@@ -296,3 +299,32 @@ def test_a_date_only_due_never_shifts_in_any_zone(zone: str, due: date, line: st
         written = edit_task_line(line, TaskEdit(due=due))
         assert parsed(written).due == due
         assert f"📅 {due.isoformat()}" in written or due.isoformat() in written
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("Buy milk #groceries", "Buy milk \\#groceries"),
+        ("Raise x^2 in the notes", "Raise x^2 in the notes"),
+        ("Ask about ^ signs", "Ask about ^ signs"),
+    ],
+)
+def test_encode_description_keeps_text_that_reads_back(text: str, written: str) -> None:
+    assert encode_description(text) == written
+    assert parsed(f"- [ ] {written} ^omi-x").text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Meeting notes 📅 2026-01-01", "would read as the task's due"),
+        ("Check the build ^b7", "reads as a block id"),
+        ("^0", "reads as a block id"),
+        ("Keep \\#raw", "cannot tell from an escaped '#'"),
+    ],
+)
+def test_encode_description_refuses_text_the_vault_would_read_otherwise(
+    text: str, reason: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        encode_description(text)
