@@ -1,17 +1,15 @@
 """Sync options: which way each kind flows, who wins a conflict, what a deletion does.
 
-:class:`SyncOptions` is what :func:`omisync.sync.plan` reads. :meth:`SyncOptions.from_config`
-builds it from a connector's config mapping (the keys of ``config.example.yaml``) and raises
-:class:`OptionsError` naming the key and the accepted values when one is wrong.
+:class:`SyncOptions` is what :func:`omisync.sync.plan` reads. The config builds it
+(:meth:`omisync.config.ConnectorSettings.sync_options`); a value out of range raises
+:class:`OptionsError` naming the option.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from omisync.sync.links import Kind
@@ -73,17 +71,6 @@ class DeletePolicy(StrEnum):
     """Mark the task done instead (for notes, which cannot be done, this keeps the note)."""
     IGNORE = "ignore"
     """Keep the item as it is."""
-
-
-_E = TypeVar("_E", bound=StrEnum)
-
-
-def _choice(enum: type[_E], value: Any, where: str) -> _E:
-    try:
-        return enum(value)
-    except ValueError:
-        accepted = " | ".join(member.value for member in enum)
-        raise OptionsError(f"{where}: {value!r} is not one of {accepted}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,48 +147,3 @@ class SyncOptions:
     def for_kind(self, kind: Kind) -> KindOptions:
         """Return the options of ``kind``."""
         return self.tasks if kind is Kind.TASK else self.notes
-
-    @classmethod
-    def from_config(
-        cls,
-        config: Mapping[str, Any],
-        *,
-        where: str = "connector",
-        timezone: str = "UTC",
-        confirm_deletes: bool = False,
-    ) -> SyncOptions:
-        """Build options from a connector's config mapping.
-
-        Reads ``tasks`` and ``notes`` (a direction), ``conflict``, ``on_delete``,
-        ``create_completed`` and ``max_delete: {count, percent}``; absent keys keep their
-        defaults and other keys are ignored (they belong to the connector). ``where`` prefixes
-        error messages (e.g. ``"connectors.vault"``). Raises :class:`OptionsError`.
-        """
-        conflict = _choice(ConflictPolicy, config.get("conflict", "manual"), f"{where}.conflict")
-        on_delete = _choice(DeletePolicy, config.get("on_delete", "complete"), f"{where}.on_delete")
-        create_completed = config.get("create_completed", False)
-        if not isinstance(create_completed, bool):
-            raise OptionsError(f"{where}.create_completed: expected true or false")
-        kinds = {
-            name: KindOptions(
-                direction=_choice(Direction, config.get(name, "both"), f"{where}.{name}"),
-                conflict=conflict,
-                on_delete=on_delete,
-                create_completed=create_completed,
-            )
-            for name in ("tasks", "notes")
-        }
-        limits = config.get("max_delete", {})
-        if not isinstance(limits, Mapping):
-            raise OptionsError(f"{where}.max_delete: expected a mapping with count and percent")
-        try:
-            max_delete = MaxDelete(**{k: limits[k] for k in ("count", "percent") if k in limits})
-        except OptionsError as error:
-            raise OptionsError(f"{where}.{error}") from None
-        return cls(
-            tasks=kinds["tasks"],
-            notes=kinds["notes"],
-            max_delete=max_delete,
-            confirm_deletes=confirm_deletes,
-            timezone=timezone,
-        )
