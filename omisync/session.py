@@ -24,7 +24,15 @@ import structlog
 
 from omisync.config import Config, ConnectorSettings, OmiSettings
 from omisync.conversations import ConnectorReport, ConversationFlows
-from omisync.omi import OmiClient, RetryPolicy, omi_rate_limits
+from omisync.omi import (
+    API_KEY_ENV,
+    ConfigurationError,
+    OmiClient,
+    RetryPolicy,
+    Secret,
+    omi_rate_limits,
+    resolve_api_key,
+)
 from omisync.omi_side import OmiSide
 from omisync.plugins import build_side, load_connector
 from omisync.progress import SyncProgress, journal_checkpoint
@@ -139,6 +147,7 @@ class Session:
         self._stack.close()
 
     def _open(self) -> None:
+        key = self._api_key()  # before anything is opened: a bad key changes nothing
         path = Path(self.config.state.path)
         if self.dry_run and not path.exists():
             self._state = self._stack.enter_context(StateDB.in_memory())
@@ -151,9 +160,28 @@ class Session:
             if not self.dry_run:
                 self._state.runs.abandon_unfinished()
         if self._client is None:
-            self._client = self._stack.enter_context(self._make_client(self._state))
+            self._client = self._stack.enter_context(self._make_client(self._state, key))
 
-    def _make_client(self, state: StateDB) -> OmiClient:
+    def _api_key(self) -> Secret | None:
+        """The Omi key: ``omi.api_key``, else ``$OMI_API_KEY``; None when a test injected the
+        client. Raises :class:`omisync.omi.ConfigurationError` when there is none or it is not a
+        developer key (the message never shows it)."""
+        if self._client is not None:
+            return None
+        configured = self.config.omi.api_key
+        source = "omi.api_key" if configured else f"${API_KEY_ENV}"
+        try:
+            key = resolve_api_key(configured.get_secret_value() if configured else None)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"{source}: {error.message}") from None
+        if key is None:
+            raise ConfigurationError(
+                f"no Omi API key: set omi.api_key in the config (e.g. api_key: ${{{API_KEY_ENV}}}) "
+                f"or export {API_KEY_ENV}; create a key in the Omi app under Settings > Developer"
+            )
+        return key
+
+    def _make_client(self, state: StateDB, key: Secret | None) -> OmiClient:
         settings = self.config.omi
         store = SqliteUsageStore(state.db)
         sleep = self.stopper.sleep if self.stopper else time.sleep
@@ -164,7 +192,6 @@ class Session:
             on_wait=self.on_rate_wait,
             sleep=sleep,
         )
-        key = settings.api_key.get_secret_value() if settings.api_key else None
         return OmiClient(
             settings.base_url,
             key,

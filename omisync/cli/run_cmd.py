@@ -13,6 +13,7 @@ from omisync.cli.render import summarise
 from omisync.config import Config, ConfigError, load_config
 from omisync.daemon import Daemon
 from omisync.logs import Redactor, config_secrets, configure_logging, log_warnings
+from omisync.omi import ConfigurationError as OmiConfigurationError
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError, connector_types
 from omisync.plugins import options_model as connector_options
 from omisync.progress import SyncProgress
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error), ExitCode.USAGE)
     except (UnknownConnectorError, BrokenConnectorError, ConfigError) as error:
         return fail(str(error), ExitCode.USAGE)
+    except OmiConfigurationError as error:  # e.g. no key, or a bad one in $OMI_API_KEY
+        return fail(scrub(str(error)), ExitCode.USAGE)
     except StateLockedError as error:
         return fail(str(error), ExitCode.LOCKED)
     except StateError as error:

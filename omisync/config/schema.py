@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from omisync.config.paths import FilePath
-from omisync.omi import KNOWN_POLICIES
+from omisync.omi import API_KEY_PREFIX, KNOWN_POLICIES
 from omisync.ratelimit import Limit
 from omisync.sync.options import (
     ConflictPolicy,
@@ -204,6 +204,21 @@ class OmiSettings(_Strict):
         if not re.match(r"https?://[^/\s]+", value):
             raise ValueError(f"{value!r} is not an http(s) URL, e.g. {DEFAULT_OMI_BASE_URL}")
         return value.rstrip("/")
+
+    @field_validator("api_key")
+    @classmethod
+    def _check_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A developer key's shape; the message never shows the value (it is a secret)."""
+        key = value.get_secret_value().strip() if value is not None else ""
+        if not key:  # unset (then $OMI_API_KEY is used), or a secret that failed to resolve
+            return value
+        if not key.startswith(API_KEY_PREFIX) or key == API_KEY_PREFIX:
+            raise ValueError(
+                f"this is not an Omi developer key: a developer key starts with {API_KEY_PREFIX} "
+                "followed by letters and digits; create one in the Omi app under Settings > "
+                "Developer (an omi_mcp_ key only works for MCP)"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

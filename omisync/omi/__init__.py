@@ -16,7 +16,13 @@ request passes a :class:`RateLimiter`.
 from omisync.omi._action_items import BATCH_MAX as ACTION_ITEM_BATCH_MAX
 from omisync.omi._action_items import PAGE_MAX as ACTION_ITEM_PAGE_MAX
 from omisync.omi._action_items import ActionItems
-from omisync.omi._client import API_KEY_ENV, DEFAULT_BASE_URL, OmiClient
+from omisync.omi._client import (
+    API_KEY_ENV,
+    API_KEY_PREFIX,
+    DEFAULT_BASE_URL,
+    OmiClient,
+    resolve_api_key,
+)
 from omisync.omi._conversations import PAGE_MAX as CONVERSATION_PAGE_MAX
 from omisync.omi._conversations import PAGE_MAX_WITH_TRANSCRIPT as CONVERSATION_TRANSCRIPT_PAGE_MAX
 from omisync.omi._conversations import Conversations
@@ -75,6 +81,7 @@ __all__ = [
     "ACTION_ITEM_BATCH_MAX",
     "ACTION_ITEM_PAGE_MAX",
     "API_KEY_ENV",
+    "API_KEY_PREFIX",
     "BACKEND_POLICIES",
     "CONVERSATION_PAGE_MAX",
     "CONVERSATION_TRANSCRIPT_PAGE_MAX",
@@ -127,4 +134,5 @@ __all__ = [
     "backend_rate_limits",
     "docs_rate_limits",
     "omi_rate_limits",
+    "resolve_api_key",
 ]

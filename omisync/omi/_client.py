@@ -26,7 +26,11 @@ API_KEY_PREFIX = "omi_dev_"
 SERVICE = "omi"
 
 
-def _resolve_key(api_key: str | Secret | None) -> Secret | None:
+def resolve_api_key(api_key: str | Secret | None) -> Secret | None:
+    """The developer key to use: ``api_key``, else ``$OMI_API_KEY``; None when neither is set.
+
+    Raises :class:`ConfigurationError` (never showing the value) when it is not a developer key.
+    """
     if isinstance(api_key, Secret):
         return api_key
     value = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
@@ -67,7 +71,7 @@ class OmiClient:
         timeout: float | httpx.Timeout = 30.0,
         retry: RetryPolicy | None = None,
     ) -> None:
-        key = _resolve_key(api_key)
+        key = resolve_api_key(api_key)
         token = Secret(id_token) if isinstance(id_token, str) else id_token
         if key is None and token is None:
             raise ConfigurationError(

@@ -112,6 +112,22 @@ def test_missing_environment_variable_names_the_variable_not_a_value(tmp_path: P
     )
 
 
+def test_a_key_that_is_not_a_developer_key_is_named_by_place_never_by_value(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "key.txt").write_text("sk-project-0123456789\n")
+    file = write(tmp_path, "omi:\n  timezone: UTC\n  api_key: ${OMI_API_KEY}\n")
+    (inline,) = problems_of(file, {"OMI_API_KEY": "sk-project-0123456789"})
+    assert inline.startswith(f"{file}:3: omi.api_key: this is not an Omi developer key: ")
+    assert "starts with omi_dev_" in inline and "Settings > Developer" in inline
+    (from_file,) = problems_of(write(tmp_path, "omi:\n  api_key_file: key.txt\n"))
+    assert "omi.api_key: this is not an Omi developer key" in from_file
+    (bare_prefix,) = problems_of(write(tmp_path, "omi:\n  api_key: omi_dev_\n"))
+    assert "this is not an Omi developer key" in bare_prefix
+    for problem in (inline, from_file):
+        assert "sk-project" not in problem and "0123456789" not in problem
+
+
 def test_secret_from_file_and_from_systemd_credential(tmp_path: Path) -> None:
     (tmp_path / "key.txt").write_text("omi_dev_fromfile\n")
     creds = tmp_path / "creds"

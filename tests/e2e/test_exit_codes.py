@@ -110,6 +110,54 @@ def test_a_refused_api_key_exits_3_without_printing_the_key(harness: SyncHarness
     assert harness.emulator.api_key not in output(result)
 
 
+def test_a_key_that_is_not_a_developer_key_exits_2_naming_its_place_not_its_value(
+    harness: SyncHarness,
+) -> None:
+    wrong_key = "sk-live-" + "9" * 24
+    harness.configure(omi={"api_key": wrong_key})
+    harness.emulator.clear_stats()
+
+    result = harness.run()
+
+    assert result.returncode == ExitCode.USAGE, output(result)
+    assert "config.yaml:3: omi.api_key: this is not an Omi developer key" in result.stderr
+    assert "starts with omi_dev_" in result.stderr and "Traceback" not in output(result)
+    assert wrong_key not in output(result)
+    assert harness.emulator.stats()["total"] == 0
+    assert not harness.state_path.parent.exists()
+
+
+def run_with_key_env(harness: SyncHarness, key: str | None) -> subprocess.CompletedProcess[str]:
+    """``run --once`` with no key in the config and ``$OMI_API_KEY`` set to ``key`` (or unset)."""
+    harness.configure(omi={"api_key": None})
+    env = {name: value for name, value in harness.env().items() if name != "OMI_API_KEY"}
+    if key is not None:
+        env["OMI_API_KEY"] = key
+    return subprocess.run(
+        harness.command(), env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_no_key_anywhere_or_a_bad_one_in_the_environment_exits_2_and_touches_nothing(
+    harness: SyncHarness,
+) -> None:
+    harness.add_to_box("task", {"text": "Stay here", "done": False})
+    harness.emulator.clear_stats()
+    wrong_key = "omi_mcp_" + "4" * 24
+
+    missing = run_with_key_env(harness, None)
+    wrong = run_with_key_env(harness, wrong_key)
+
+    assert missing.returncode == ExitCode.USAGE, output(missing)
+    assert "no Omi API key: set omi.api_key in the config" in missing.stderr
+    assert wrong.returncode == ExitCode.USAGE, output(wrong)
+    assert "$OMI_API_KEY: the API key does not start with 'omi_dev_'" in wrong.stderr
+    assert wrong_key not in output(wrong)
+    assert "Traceback" not in output(missing) + output(wrong)
+    assert harness.emulator.stats()["total"] == 0
+    assert not harness.state_path.parent.exists()
+
+
 def test_an_unreadable_box_file_stops_that_connector_and_names_the_file(
     harness: SyncHarness,
 ) -> None:

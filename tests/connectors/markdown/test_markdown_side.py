@@ -452,7 +452,7 @@ def test_the_scan_cache_defaults_to_the_state_folder_one_file_per_connector(
 def test_a_session_builds_the_side_with_the_state_folder(vault: Path, tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"omi:\n  api_key: k\n  timezone: UTC\nstate:\n  path: {tmp_path / 's' / 'x.db'}\n"
+        f"omi:\n  api_key: omi_dev_k\n  timezone: UTC\nstate:\n  path: {tmp_path / 's' / 'x.db'}\n"
         f"connectors:\n  v:\n    type: markdown\n    path: {vault}\n"
     )
     loaded = load_config(config, env={}, options_schema=options_model, known_types=connector_types)
