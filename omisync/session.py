@@ -12,6 +12,7 @@ every connector a run syncs.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, MutableMapping
 from contextlib import ExitStack
@@ -21,6 +22,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import structlog
+from sqlite_utils import Database
 
 from omisync.config import Config, ConnectorSettings, OmiSettings
 from omisync.conversations import ConnectorReport, ConversationFlows
@@ -38,11 +40,13 @@ from omisync.plugins import build_side, load_connector
 from omisync.progress import SyncProgress, journal_checkpoint
 from omisync.ratelimit import RateLimiter, RateLimits, SqliteUsageStore, WaitNotice
 from omisync.state import RunLock, RunOutcome, StateDB
+from omisync.state.errors import translate_sqlite_error
+from omisync.state.migrations import MIGRATIONS, migrate
 from omisync.stopper import Stopper
 from omisync.sync.runner import Checkpoint, Runner
 from omisync.sync.side import Side
 
-__all__ = ["Session", "UnknownConnectorNameError", "omi_rate_limits_for"]
+__all__ = ["Session", "UnknownConnectorNameError", "omi_rate_limits_for", "state_copy"]
 
 _T = TypeVar("_T")
 _log = structlog.get_logger("omisync.session")
@@ -74,6 +78,40 @@ def omi_rate_limits_for(settings: OmiSettings) -> RateLimits:
     )
 
 
+def state_copy(path: Path) -> tuple[StateDB, bool]:
+    """An in-memory copy of the state DB file at ``path``, migrated in memory, and whether the
+    file is from an older omisync (it needed migrations). The file is only read: no byte of it,
+    and no file beside it, is written or created, and whatever the copy is given stays in memory.
+
+    Without a ``-wal`` file beside it every commit is in the file and no run has it open, so it
+    is read as it is (``immutable``: no lock, no shared-memory file); with one, a run is going
+    (or ended abruptly) and SQLite reads through the log it left. Raises the
+    :class:`omisync.state.StateError` the failure stands for (not SQLite, newer, foreign).
+    """
+    wal = path.with_name(f"{path.name}-wal")
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if wal.exists() else "&immutable=1")
+    memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        try:
+            source = sqlite3.connect(uri, uri=True)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+        except sqlite3.Error as exc:
+            raise (translate_sqlite_error(exc, path) or exc) from exc
+        db = Database(memory)
+        db.execute("PRAGMA foreign_keys = ON")
+        older = bool(MIGRATIONS.applied(db)) and bool(MIGRATIONS.pending(db))
+        copy = StateDB(db, path=None)
+        with copy.transaction():
+            migrate(db, path)
+    except BaseException:
+        memory.close()
+        raise
+    return copy, older
+
+
 class UnknownConnectorNameError(LookupError):
     """``--connector NAME`` names no configured connector; the message lists the names."""
 
@@ -86,7 +124,9 @@ class Session:
     (raises :class:`omisync.state.StateError` when it cannot) and builds the Omi client, whose
     rate limiter keeps its counts in the state DB.
 
-    ``dry_run`` plans without writing anywhere: with no state DB yet, an in-memory one stands in.
+    ``dry_run`` plans without writing anywhere: it reads a copy in memory of the state DB
+    (:func:`state_copy`; an empty one when there is none), takes no lock and creates nothing;
+    :attr:`notes` says what the user should know about it.
     ``client`` and ``checkpoint`` are injection points for tests. ``progress`` shows each
     connector's writes and the rate-limit waits on a terminal (see :mod:`omisync.progress`).
     ``stopper`` (:mod:`omisync.stopper`) stops a sync at its next safe point and cuts the Omi
@@ -127,6 +167,8 @@ class Session:
         self._client = client
         self._stack = ExitStack()
         self._state: StateDB | None = None
+        self.notes: list[str] = []
+        """What the user should know about the whole session (e.g. a dry run's state DB)."""
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -149,18 +191,31 @@ class Session:
     def _open(self) -> None:
         key = self._api_key()  # before anything is opened: a bad key changes nothing
         path = Path(self.config.state.path)
-        if self.dry_run and not path.exists():
-            self._state = self._stack.enter_context(StateDB.in_memory())
+        if self.dry_run:
+            self._state = self._stack.enter_context(self._dry_run_state(path))
         else:
             lock = RunLock(path, timeout=self.lock_timeout)
-            if not self.dry_run:
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                self._stack.enter_context(lock)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._stack.enter_context(lock)
             self._state = self._stack.enter_context(StateDB.open(path))
-            if not self.dry_run:
-                self._state.runs.abandon_unfinished()
+            self._state.runs.abandon_unfinished()
         if self._client is None:
             self._client = self._stack.enter_context(self._make_client(self._state, key))
+
+    def _dry_run_state(self, path: Path) -> StateDB:
+        """What a dry run plans from: a copy in memory of the state DB (:func:`state_copy`),
+        or an empty one when there is none yet. Either way the Omi rate limiter's counts start
+        from what was spent and what the dry run spends stays in memory."""
+        if not path.exists():
+            return StateDB.in_memory()
+        state, older = state_copy(path)
+        if older:
+            self.notes.append(
+                f"the state DB {path} is from an older omisync; this dry run planned from an "
+                "upgraded copy in memory (the file is unchanged; the next run without --dry-run "
+                "upgrades it)"
+            )
+        return state
 
     def _api_key(self) -> Secret | None:
         """The Omi key: ``omi.api_key``, else ``$OMI_API_KEY``; None when a test injected the

@@ -103,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         )
         names = session.connector_names(args.connector)  # before the state DB is touched
         with stop.installed(), session:
+            for note in session.notes:
+                print(scrub(f"note: {note}"))
             for name in names:
                 if stop.requested:  # between two connectors: nothing is in flight
                     raise StopRequested

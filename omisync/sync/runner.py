@@ -3,7 +3,8 @@
 One :class:`Runner` syncs one connector with Omi. For each kind it
 
 1. takes both snapshots (a failed listing stops that kind: nothing is written);
-2. settles the journal entries an interrupted run left pending (:mod:`omisync.sync.reconcile`);
+2. settles the journal entries an interrupted run left pending (:mod:`omisync.sync.reconcile`;
+   a dry run leaves them, and its plan's notices say so);
 3. asks each side about linked ids its complete listing did not show (gone, locked, present);
 4. plans (:func:`omisync.sync.plan`), and records the refusals for ``omisync status``;
 5. executes the plan in batches of the side's size: the intent is journaled and committed
@@ -128,7 +129,10 @@ class Runner:
         try:
             snapshots = {role: self.sides[role].snapshot(kind) for role in Role}
             links = self.state.links.load(self.connector, kind)
-            if not dry_run:
+            if dry_run:
+                unsettled = self._unsettled(kind)
+            else:
+                unsettled = 0
                 report.done["reconciled"] += reconcile_journal(
                     self.state, self.sides, snapshots, links, connector=self.connector, kind=kind
                 )
@@ -148,6 +152,10 @@ class Runner:
         )
         log.info("sync.planned", dry_run=dry_run, **report.plan.counts())
         if dry_run:
+            if unsettled:
+                report.plan = replace(
+                    report.plan, notices=(*report.plan.notices, _unsettled_notice(unsettled))
+                )
             return
         self._record_refusals(report.plan, complete=all(s.complete for s in snapshots.values()))
         _Execution(self, report.plan, run_id, report).run()
@@ -156,6 +164,11 @@ class Runner:
                 report.add_problems(side.write_problems(kind))
         if report.errors:
             log.warning("sync.errors", count=len(report.errors), first=report.errors[0])
+
+    def _unsettled(self, kind: Kind) -> int:
+        """How many writes of ``kind`` an interrupted run left pending (a dry run leaves them
+        so; a real run settles them first)."""
+        return sum(entry.kind == kind.value for entry in self.state.journal.pending(self.connector))
 
     def _verified(
         self, role: Role, snapshot: Snapshot, links: Iterable[Link], report: KindReport
@@ -424,6 +437,14 @@ class _Execution:
                 self.state.journal.mark_done(entry_id)
                 self.report.done[f"{verb}_{target}"] += 1
         return True
+
+
+def _unsettled_notice(count: int) -> str:
+    return (
+        f"{count} write(s) of an interrupted run are not settled in a dry run; a real run "
+        "first looks for what they made and links it, so some creates above may be links "
+        "instead"
+    )
 
 
 def _fields(update: Update, role: Role) -> Projection:

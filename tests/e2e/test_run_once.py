@@ -4,6 +4,7 @@ and the max_delete guard, against the Omi emulator and the test-only ``jsonfile`
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -28,10 +29,9 @@ def file_state(path: Path) -> tuple[bytes, int]:
     return path.read_bytes(), path.stat().st_mtime_ns
 
 
-def sync_data(state_db: Path) -> list[str]:
-    """Every row of the state DB except the rate limiter's API usage (a read costs quota)."""
-    with sqlite3.connect(f"file:{state_db}?mode=ro", uri=True) as db:
-        return [line for line in db.iterdump() if "rate_usage" not in line]
+def folder_state(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of ``folder`` with its bytes and modification time."""
+    return {path.name: file_state(path) for path in sorted(folder.iterdir())}
 
 
 def plan_summary(stdout: str, kinds: str) -> set[str]:
@@ -139,7 +139,7 @@ def test_dry_run_words_every_kind_of_change_and_the_real_run_then_does_it(
     harness.add_to_box("task", task("Water the lemon tree"), task("x" * 501))
     harness.emulator.seed({"action_items": [{"description": "water the lemon tree"}]})
     harness.emulator.clear_stats()
-    box_before, state_before = file_state(harness.box_path), sync_data(harness.state_path)
+    box_before, state_before = file_state(harness.box_path), folder_state(harness.state_path.parent)
 
     dry = harness.run("--dry-run")
 
@@ -158,7 +158,8 @@ def test_dry_run_words_every_kind_of_change_and_the_real_run_then_does_it(
     assert "is 501 characters; Omi accepts at most 500" in dry.stdout
     assert harness.omi_writes() == 0
     assert file_state(harness.box_path) == box_before
-    assert sync_data(harness.state_path) == state_before
+    # Not a byte of the state DB (not even the rate limiter's counts), and no file beside it.
+    assert folder_state(harness.state_path.parent) == state_before
 
     real = harness.run()
 
@@ -232,3 +233,45 @@ def test_max_delete_holds_back_a_mass_deletion_until_confirmed(harness: SyncHarn
     assert confirmed.returncode == ExitCode.OK, output(confirmed)
     assert f"{BOX} · tasks: 12 deleted in Omi" in confirmed.stdout
     assert harness.omi_tasks() == []
+
+
+def test_a_dry_run_spends_from_the_persisted_rate_budget_without_recording_its_own(
+    harness: SyncHarness,
+) -> None:
+    harness.add_to_box("task", task("Defrost the freezer"))
+    assert harness.run().returncode == ExitCode.OK
+    with closing(sqlite3.connect(f"file:{harness.state_path}?mode=ro&immutable=1", uri=True)) as db:
+        [(spent,)] = db.execute("SELECT sum(count) FROM rate_usage WHERE bucket = 'per_day'")
+    harness.configure(omi={"rate_limit": {"per_minute": 100_000, "per_day": spent}})
+    before = folder_state(harness.state_path.parent)
+    harness.emulator.clear_stats()
+
+    dry = harness.run("--dry-run")
+
+    # What the real run spent today counts: the dry run sends nothing it knows would be refused.
+    assert dry.returncode == ExitCode.UNAVAILABLE, output(dry)
+    assert f"'per_day' ({spent} requests per 86400 s) is spent" in dry.stdout
+    assert harness.emulator.stats()["total"] == 0
+    assert folder_state(harness.state_path.parent) == before
+
+
+def test_a_dry_run_on_a_state_db_of_an_older_omisync_plans_from_an_upgraded_copy(
+    harness: SyncHarness,
+) -> None:
+    harness.add_to_box("task", task("Oil the hinges"))
+    assert harness.run().returncode == ExitCode.OK
+    with closing(sqlite3.connect(harness.state_path)) as db, db:  # as omisync before m008
+        db.execute("ALTER TABLE runs DROP COLUMN problems")
+        db.execute("DELETE FROM migrations WHERE name = 'm008_add_run_problems'")
+    harness.add_to_box("task", task("Sweep the porch"))
+    before = folder_state(harness.state_path.parent)
+
+    dry = harness.run("--dry-run")
+
+    assert dry.returncode == ExitCode.OK, output(dry)
+    assert f"note: the state DB {harness.state_path} is from an older omisync" in dry.stdout
+    assert "the next run without --dry-run upgrades it" in dry.stdout
+    assert plan_summary(dry.stdout, "tasks") == {"1 create in Omi"}
+    assert folder_state(harness.state_path.parent) == before
+    assert harness.run().returncode == ExitCode.OK
+    assert len(harness.omi_tasks()) == 2

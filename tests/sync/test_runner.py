@@ -141,6 +141,25 @@ def test_a_create_interrupted_after_the_remote_write_is_linked_not_repeated(
     assert [e.status for e in state.journal.entries(CONNECTOR)] == [JournalStatus.DONE]
 
 
+def test_a_dry_run_says_that_it_leaves_an_interrupted_runs_writes_unsettled(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    peer.user_put(Kind.TASK, None, task("Buy milk"))
+    with pytest.raises(Crash):
+        runner(state, omi, peer, crash_at="intended").run([Kind.TASK])
+
+    dry = runner(state, omi, peer).run([Kind.TASK, Kind.NOTE], dry_run=True)
+
+    tasks, notes = dry.kinds
+    assert tasks.plan is not None and notes.plan is not None
+    assert len(tasks.plan.creates) == 1
+    assert "1 write(s) of an interrupted run are not settled in a dry run" in dry.describe()
+    assert "some creates above may be links instead" in tasks.plan.notices[-1]
+    assert notes.plan.notices == ()  # nothing of notes is pending
+    assert [e.status for e in state.journal.entries(CONNECTOR)] == [JournalStatus.PENDING]
+    assert runner(state, omi, peer).run([Kind.TASK]).kinds[0].done["reconciled"] == 1
+
+
 def test_an_interrupted_create_is_found_past_a_linked_item_with_the_same_text(
     state: StateDB, peer: MemorySide
 ) -> None:
