@@ -18,6 +18,7 @@ from omisync.sync.actions import (
 from omisync.sync.links import Kind, Link, LinkState, Projection, projection_hash
 from omisync.sync.options import (
     ConflictPolicy,
+    DeleteBudget,
     DeletePolicy,
     Direction,
     KindOptions,
@@ -64,6 +65,7 @@ __all__ = [
     "ConflictPolicy",
     "Create",
     "Delete",
+    "DeleteBudget",
     "DeleteMode",
     "DeletePolicy",
     "Direction",

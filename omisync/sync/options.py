@@ -8,14 +8,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from omisync.sync.links import Kind
+from omisync.sync.side import Role
 
 __all__ = [
     "ConflictPolicy",
+    "DeleteBudget",
     "DeletePolicy",
     "Direction",
     "KindOptions",
@@ -75,10 +78,12 @@ class DeletePolicy(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MaxDelete:
-    """The most items one run may delete (or complete) on one side without confirmation.
+    """The most items one run of a connector may delete (or complete) on one side without
+    confirmation, all kinds together.
 
-    A run may delete at most ``count`` items and at most ``percent`` % of the linked items
-    (rounded up, so one of one may go); more than that and every deletion is held back.
+    A run may delete at most ``count`` items and at most ``percent`` % of its linked items
+    (tasks and notes together; rounded up, so one of one may go); more than that on a side and
+    every deletion there is held back (see :class:`DeleteBudget`).
     """
 
     count: int = 25
@@ -100,6 +105,44 @@ class MaxDelete:
 
 
 @dataclass(frozen=True, slots=True)
+class DeleteBudget:
+    """What ``max_delete`` still allows on each side in one connector run, which syncs its
+    kinds one after the other.
+
+    ``linked`` counts the links of every kind the run syncs (the base of the percent);
+    ``used`` the deletions (or completions) the run's earlier kinds planned on each side.
+    """
+
+    limit: MaxDelete
+    linked: int
+    used: Mapping[Role, int] = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> int:
+        """How many deletions the whole run may make on one side."""
+        return self.limit.allowed(self.linked)
+
+    def left(self, role: Role) -> int:
+        """How many deletions ``role``'s side may still take in this run."""
+        return max(0, self.allowed - self.used.get(role, 0))
+
+    def spend(self, role: Role, count: int) -> DeleteBudget:
+        """This budget after ``count`` more deletions were planned on ``role``'s side."""
+        return DeleteBudget(
+            self.limit, self.linked, {**self.used, role: self.used.get(role, 0) + count}
+        )
+
+    def explain(self, role: Role) -> str:
+        """The budget in words, e.g. ``25 of 60 linked items per run: count 25, 50%``."""
+        used = self.used.get(role, 0)
+        earlier = f"; {used} already planned by the run's other kinds" if used else ""
+        return (
+            f"{self.allowed} of {self.linked} linked items per run: count {self.limit.count}, "
+            f"{self.limit.percent:g}%{earlier}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class KindOptions:
     """The options of one kind (tasks or notes).
 
@@ -118,7 +161,7 @@ class SyncOptions:
     """Everything :func:`omisync.sync.plan` needs to decide.
 
     - ``tasks`` / ``notes``: per-kind options.
-    - ``max_delete``: the deletion budget per side and run.
+    - ``max_delete``: the deletion budget per side and connector run (all kinds together).
     - ``confirm_deletes``: the user confirmed this run's deletions (``--confirm-deletes``);
       the budget is lifted.
     - ``timezone``: IANA zone in which a due's calendar day is read when matching items

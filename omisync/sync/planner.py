@@ -26,8 +26,9 @@ unlinked              —                       match against the other side's u
 and the mirror image for the peer. Writes a direction does not allow are not planned.
 Guards: a create into a side whose listing was incomplete is deferred (it might duplicate an
 item the listing missed); text a side cannot hold (empty, or longer than its limit) is
-refused, never truncated; more deletions on one side than ``max_delete`` allows are all held
-back until the user confirms.
+refused, never truncated; more deletions on one side than ``max_delete`` allows (what the
+run's :class:`~omisync.sync.options.DeleteBudget` has left) are all held back until the user
+confirms.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from omisync.sync.actions import Conflict, Create, Delete, Keep, KeepReason, Pla
 from omisync.sync.describe import quote
 from omisync.sync.links import Kind, Link, LinkState, Projection
 from omisync.sync.merge import Merge, merge
-from omisync.sync.options import DeletePolicy, Direction, SyncOptions
+from omisync.sync.options import DeleteBudget, DeletePolicy, Direction, SyncOptions
 from omisync.sync.records import match_key
 from omisync.sync.side import DeleteMode, Role, Snapshot
 
@@ -76,16 +77,19 @@ def plan(
     options: SyncOptions,
     *,
     connector: str,
+    budget: DeleteBudget | None = None,
 ) -> Plan:
     """Return the :class:`Plan` that brings ``omi`` and ``peer`` back into agreement.
 
     ``links`` are every link of this connector and kind (tombstones and parked ones too).
-    Raises ``ValueError`` when the snapshots are of different kinds or a link belongs to
-    another connector or kind (a caller bug, not bad data).
+    ``budget`` is what ``max_delete`` still allows in the run (the runner's, over all the
+    kinds it syncs); by default this kind is the whole run. Raises ``ValueError`` when the
+    snapshots are of different kinds or a link belongs to another connector or kind (a caller
+    bug, not bad data).
     """
     if omi.kind is not peer.kind:
         raise ValueError(f"plan: Omi snapshot is of {omi.kind}s but the peer's of {peer.kind}s")
-    return _Planner(omi, peer, options, connector).run(links)
+    return _Planner(omi, peer, options, connector).run(links, budget)
 
 
 class _Planner:
@@ -129,7 +133,7 @@ class _Planner:
         """Where the user finds a linked pair: the peer item's place, else the Omi item's."""
         return self.place(Role.PEER, link.peer_id) or self.place(Role.OMI, link.omi_id)
 
-    def run(self, links: Iterable[Link]) -> Plan:
+    def run(self, links: Iterable[Link], budget: DeleteBudget | None) -> Plan:
         count = 0
         for link in links:
             if link.kind is not self.kind or link.connector != self.connector:
@@ -148,7 +152,7 @@ class _Planner:
         if self.direction is Direction.OFF:
             return Plan(self.kind, self.connector)
         self.plan_unlinked()
-        self.hold_back_deletes(count)
+        self.hold_back_deletes(budget or DeleteBudget(self.options.max_delete, count))
         self.explain()
         return Plan(
             kind=self.kind,
@@ -431,23 +435,20 @@ class _Planner:
             self.texts_taken[target] = {*held, *planned}
         return self.texts_taken[target]
 
-    def hold_back_deletes(self, linked: int) -> None:
+    def hold_back_deletes(self, budget: DeleteBudget) -> None:
         if self.options.confirm_deletes or not self.deletes:
             return
-        allowed = self.options.max_delete.allowed(linked)
         held: set[Role] = set()
         for role in Role:
             doomed = [delete for delete in self.deletes if delete.target is role]
-            if len(doomed) <= allowed:
+            if len(doomed) <= budget.left(role):
                 continue
             held.add(role)
-            limit = self.options.max_delete
             reason = (
                 f"{len(doomed)} {self.kind}s would be deleted or completed in {self.names[role]}"
                 f" (items deleted in {self.names[role.other]}), more than max_delete allows "
-                f"({allowed} of {linked} linked: count {limit.count}, {limit.percent:g}%). "
-                "Check that those deletions were intended, then run again with "
-                "--confirm-deletes (or raise max_delete in the config)"
+                f"({budget.explain(role)}). Check that those deletions were intended, then "
+                "run again with --confirm-deletes (or raise max_delete in the config)"
             )
             self.notices.append(reason)
             self.refusals.extend(

@@ -6,7 +6,9 @@ One :class:`Runner` syncs one connector with Omi. For each kind it
 2. settles the journal entries an interrupted run left pending (:mod:`omisync.sync.reconcile`;
    a dry run leaves them, and its plan's notices say so);
 3. asks each side about linked ids its complete listing did not show (gone, locked, present);
-4. plans (:func:`omisync.sync.plan`), and records the refusals for ``omisync status``;
+4. plans (:func:`omisync.sync.plan`) within what ``max_delete`` still allows the run (its
+   count and percent cover all the kinds of the run together: a :class:`DeleteBudget` the
+   earlier kinds' planned deletions use up), and records the refusals for ``omisync status``;
 5. executes the plan in batches of the side's size: the intent is journaled and committed
    first, then the remote call is made, then the links (with what the side now holds as the
    new base) and the journal outcome are committed together. One failing item is recorded
@@ -31,7 +33,7 @@ from omisync.state import Intent, JournalOp, RunOutcome, SideName, StateDB
 from omisync.sync.actions import Create, Delete, Plan, Update
 from omisync.sync.describe import named
 from omisync.sync.links import Kind, Link, Projection
-from omisync.sync.options import Direction, SyncOptions
+from omisync.sync.options import DeleteBudget, Direction, SyncOptions
 from omisync.sync.planner import plan
 from omisync.sync.reconcile import reconcile_journal
 from omisync.sync.report import KindReport, SyncReport
@@ -96,11 +98,15 @@ class Runner:
         state DB errors (:class:`omisync.state.StateError`) are raised. An exception that
         escapes (a crash, Ctrl-C) marks the run interrupted and is re-raised.
         """
+        kinds = tuple(kinds)
         run_id = None if dry_run else self.state.runs.start(self.connector)
         report = SyncReport(self.connector, run_id, dry_run=dry_run)
+        budget = self.delete_budget(kinds)
         try:
             for kind in kinds:
-                report.kinds.append(self.sync(kind, run_id=run_id, dry_run=dry_run))
+                kind_report = self.sync(kind, run_id=run_id, dry_run=dry_run, budget=budget)
+                report.kinds.append(kind_report)
+                budget = _after(budget, kind_report.plan)
         except BaseException:
             if run_id is not None:
                 errors = [*report.errors, "interrupted"]
@@ -114,17 +120,46 @@ class Runner:
             )
         return report
 
-    def sync(self, kind: Kind, *, run_id: int | None = None, dry_run: bool = False) -> KindReport:
-        """Sync one kind; return its report (errors and problems included, not raised)."""
+    def delete_budget(self, kinds: Iterable[Kind]) -> DeleteBudget:
+        """What ``max_delete`` allows a run of ``kinds``: its count and percent cover the links
+        of every kind that syncs, together."""
+        counts = self.state.links.count(self.connector)
+        linked = sum(
+            counts.get((self.connector, kind), 0)
+            for kind in set(kinds)
+            if self.options.for_kind(kind).direction is not Direction.OFF
+        )
+        return DeleteBudget(self.options.max_delete, linked)
+
+    def sync(
+        self,
+        kind: Kind,
+        *,
+        run_id: int | None = None,
+        dry_run: bool = False,
+        budget: DeleteBudget | None = None,
+    ) -> KindReport:
+        """Sync one kind; return its report (errors and problems included, not raised).
+
+        ``budget`` is what ``max_delete`` still allows in the run (default: this kind alone
+        is the run)."""
         report = KindReport(kind)
         if self.options.for_kind(kind).direction is Direction.OFF:
             return report
-        self._sync(kind, report, run_id=run_id, dry_run=dry_run)
+        self._sync(kind, report, run_id=run_id, dry_run=dry_run, budget=budget)
         for problem in report.problems:
             _log.warning("sync.problem", connector=self.connector, kind=str(kind), problem=problem)
         return report
 
-    def _sync(self, kind: Kind, report: KindReport, *, run_id: int | None, dry_run: bool) -> None:
+    def _sync(
+        self,
+        kind: Kind,
+        report: KindReport,
+        *,
+        run_id: int | None,
+        dry_run: bool,
+        budget: DeleteBudget | None,
+    ) -> None:
         log = _log.bind(connector=self.connector, kind=str(kind))
         try:
             snapshots = {role: self.sides[role].snapshot(kind) for role in Role}
@@ -149,6 +184,7 @@ class Runner:
             links.values(),
             self.options,
             connector=self.connector,
+            budget=budget,
         )
         log.info("sync.planned", dry_run=dry_run, **report.plan.counts())
         if dry_run:
@@ -437,6 +473,13 @@ class _Execution:
                 self.state.journal.mark_done(entry_id)
                 self.report.done[f"{verb}_{target}"] += 1
         return True
+
+
+def _after(budget: DeleteBudget, result: Plan | None) -> DeleteBudget:
+    """``budget`` less the deletions ``result`` plans on each side."""
+    for role in Role:
+        budget = budget.spend(role, sum(d.target is role for d in result.deletes) if result else 0)
+    return budget
 
 
 def _unsettled_notice(count: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from engine_fakes import CONNECTOR, Crash, MemorySide, note, omi_like_hold, task
@@ -11,10 +12,13 @@ from engine_fakes import CONNECTOR, Crash, MemorySide, note, omi_like_hold, task
 from omisync.cli.render import summarise
 from omisync.state import JournalStatus, RunOutcome, StateDB
 from omisync.sync import (
+    DeleteBudget,
     DeletePolicy,
+    Direction,
     KindOptions,
     LinkState,
     MaxDelete,
+    Role,
     SyncOptions,
     TransientError,
 )
@@ -339,6 +343,60 @@ def test_max_delete_holds_back_mass_deletions_until_confirmed(
     options = SyncOptions(max_delete=MaxDelete(count=25, percent=50), confirm_deletes=True)
     Runner(state, omi, peer, options, connector=CONNECTOR).run([Kind.TASK])
     assert peer.delete_requests == 6
+
+
+def test_max_delete_covers_the_whole_run_not_each_kind(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    for number in range(4):
+        omi.user_put(Kind.TASK, None, task(f"Task {number}"))
+        omi.user_put(Kind.NOTE, None, note(f"Note {number}"))
+    limit = MaxDelete(count=5, percent=100)
+    deleting = KindOptions(on_delete=DeletePolicy.DELETE)
+    options = SyncOptions(max_delete=limit, tasks=deleting, notes=deleting)
+    Runner(state, omi, peer, options, connector=CONNECTOR).run()
+    omi.items[Kind.TASK].clear()
+    omi.items[Kind.NOTE].clear()
+
+    held = Runner(state, omi, peer, options, connector=CONNECTOR).run()
+
+    # Each kind alone is within 5, but the run would delete 8: the notes wait for a confirmation.
+    tasks, notes = held.kinds
+    assert tasks.done["deleted_peer"] == 4 and notes.done["deleted_peer"] == 0
+    assert peer.delete_requests == 4 and len(peer.items[Kind.NOTE]) == 4
+    assert notes.plan is not None and len(notes.plan.refusals) == 4
+    assert (
+        "4 notes would be deleted or completed in vault (items deleted in Omi), more than "
+        "max_delete allows (5 of 8 linked items per run: count 5, 100%; 4 already planned by "
+        "the run's other kinds)"
+    ) in notes.plan.notices[0]
+    confirmed = Runner(
+        state, omi, peer, replace(options, confirm_deletes=True), connector=CONNECTOR
+    ).run()
+    assert confirmed.kinds[1].done["deleted_peer"] == 4 and peer.items[Kind.NOTE] == {}
+
+
+def test_max_delete_percent_is_of_the_links_of_every_kind_that_syncs(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    for number in range(6):
+        omi.user_put(Kind.NOTE, None, note(f"Note {number}"))
+    for number in range(2):
+        omi.user_put(Kind.TASK, None, task(f"Task {number}"))
+    deleting = KindOptions(on_delete=DeletePolicy.DELETE)
+    options = SyncOptions(max_delete=MaxDelete(count=25, percent=50), tasks=deleting)
+    Runner(state, omi, peer, options, connector=CONNECTOR).run()
+    omi.items[Kind.TASK].clear()
+    notes_off = replace(options, notes=KindOptions(direction=Direction.OFF))
+
+    alone = Runner(state, omi, peer, notes_off, connector=CONNECTOR).run()
+    both = Runner(state, omi, peer, options, connector=CONNECTOR).run()
+
+    # Tasks alone: 2 of 2 links is over 50%; with the 6 linked notes, 2 of 8 is within.
+    assert alone.kinds[0].done["deleted_peer"] == 0 and alone.refused == 2
+    assert "(1 of 2 linked items per run: count 25, 50%)" in alone.describe()
+    assert both.kinds[0].done["deleted_peer"] == 2 and peer.items[Kind.TASK] == {}
+    assert DeleteBudget(options.max_delete, 8).left(Role.PEER) == 4
 
 
 def test_a_dry_run_writes_nothing_anywhere(
