@@ -5,7 +5,9 @@ One :class:`Runner` syncs one connector with Omi. For each kind it
 1. takes both snapshots (a failed listing stops that kind: nothing is written);
 2. settles the journal entries an interrupted run left pending (:mod:`omisync.sync.reconcile`;
    a dry run leaves them, and its plan's notices say so);
-3. asks each side about linked ids its complete listing did not show (gone, locked, present);
+3. asks each side about linked ids its complete listing did not show (gone, locked, present),
+   at a bounded cost when more are missing than ``max_delete`` allows
+   (:mod:`omisync.sync.missing`);
 4. plans (:func:`omisync.sync.plan`) within what ``max_delete`` still allows the run (its
    count and percent cover all the kinds of the run together: a :class:`DeleteBudget` the
    earlier kinds' planned deletions use up), and records the refusals for ``omisync status``;
@@ -33,6 +35,7 @@ from omisync.state import Intent, JournalOp, RunOutcome, SideName, StateDB
 from omisync.sync.actions import Create, Delete, Plan, Update
 from omisync.sync.describe import named
 from omisync.sync.links import Kind, Link, Projection
+from omisync.sync.missing import check_missing
 from omisync.sync.options import DeleteBudget, Direction, SyncOptions
 from omisync.sync.planner import plan
 from omisync.sync.reconcile import reconcile_journal
@@ -43,7 +46,6 @@ from omisync.sync.side import (
     Draft,
     Failed,
     Outcome,
-    Presence,
     ReportsWriteProblems,
     Role,
     Side,
@@ -176,8 +178,9 @@ class Runner:
             log.warning("sync.stopped", error=str(error))
             return
         report.add_problems(p for snapshot in snapshots.values() for p in snapshot.problems)
+        budget = budget or DeleteBudget(self.options.max_delete, len(links))
         for role in Role:
-            snapshots[role] = self._verified(role, snapshots[role], links.values(), report)
+            snapshots[role] = self._verified(role, snapshots[role], links.values(), report, budget)
         report.plan = plan(
             snapshots[Role.OMI],
             snapshots[Role.PEER],
@@ -207,9 +210,20 @@ class Runner:
         return sum(entry.kind == kind.value for entry in self.state.journal.pending(self.connector))
 
     def _verified(
-        self, role: Role, snapshot: Snapshot, links: Iterable[Link], report: KindReport
+        self,
+        role: Role,
+        snapshot: Snapshot,
+        links: Iterable[Link],
+        report: KindReport,
+        budget: DeleteBudget,
     ) -> Snapshot:
-        """Return ``snapshot`` with the linked ids its side says are gone added to ``deleted``."""
+        """Return ``snapshot`` with the linked ids its side says are gone added to ``deleted``.
+
+        Missing ids lead to deletions on the other side, so when there are more than the
+        ``budget`` lets that side take (and deletions are not confirmed) the side is asked
+        only until the answer is clear (:func:`~omisync.sync.missing.check_missing`). A check
+        cut short takes nothing as deleted (acting on part of them would spread a mass
+        deletion over runs, and make each run find more) and says why in ``report.errors``."""
         if not snapshot.complete:
             return snapshot
         ids = (link.omi_id if role is Role.OMI else link.peer_id for link in links)
@@ -222,13 +236,18 @@ class Runner:
         ]
         if not missing:
             return snapshot
+        left = budget.left(role.other)
+        allowed = None if self.options.confirm_deletes or len(missing) <= left else left
         try:
-            answers = self.sides[role].verify(snapshot.kind, missing)
+            checked = check_missing(self.sides[role], snapshot.kind, missing, allowed=allowed)
         except SideError as error:
             report.errors.append(f"could not check missing items, so nothing is deleted: {error}")
             return snapshot
-        gone = {item_id for item_id, seen in answers.items() if seen is Presence.GONE}
-        return replace(snapshot, deleted=snapshot.deleted | gone)
+        if not checked.complete:
+            names = (self.names[role], self.names[role.other])
+            report.errors.append(checked.explain(snapshot.kind, *names, budget.explain(role.other)))
+            return snapshot
+        return replace(snapshot, deleted=snapshot.deleted | checked.gone)
 
     def _record_refusals(self, result: Plan, *, complete: bool) -> None:
         refused = {(SideName(r.side.value), r.item_id): r.reason for r in result.refusals}

@@ -12,6 +12,7 @@ from jsonfile_connector import write_box
 from run_harness import BOX, SyncHarness, output
 
 from omisync.cli.exit_codes import ExitCode
+from omisync.sync.missing import UNSURE_SAMPLE
 
 
 def task(text: str, *, done: bool = False, due: str | None = None) -> dict[str, object]:
@@ -222,7 +223,10 @@ def test_max_delete_holds_back_a_mass_deletion_until_confirmed(harness: SyncHarn
     held = harness.run()
 
     assert held.returncode == ExitCode.PARTIAL, output(held)
-    assert "12 tasks would be deleted or completed in Omi" in held.stdout
+    assert (
+        f"{BOX} · tasks: error: 12 linked tasks are missing from {BOX}'s listing and at "
+        "least 6 of them are deleted there, more than max_delete allows deleting in Omi"
+    ) in held.stdout
     assert "run again with --confirm-deletes" in held.stdout
     assert held.stdout.count("--confirm-deletes") == 1
     assert harness.omi_writes() == 0
@@ -275,3 +279,31 @@ def test_a_dry_run_on_a_state_db_of_an_older_omisync_plans_from_an_upgraded_copy
     assert folder_state(harness.state_path.parent) == before
     assert harness.run().returncode == ExitCode.OK
     assert len(harness.omi_tasks()) == 2
+
+
+def test_a_lapsed_plan_locking_every_action_item_costs_a_few_probes_and_deletes_nothing(
+    harness: SyncHarness,
+) -> None:
+    ids = harness.emulator.seed(
+        {"action_items": [{"description": f"Errand {n}"} for n in range(100)]}
+    )["action_items"]
+    assert harness.run().returncode == ExitCode.OK
+    for item_id in ids:
+        harness.emulator.lock("action_item", item_id)
+    box_before = file_state(harness.box_path)
+    harness.emulator.clear_stats()
+
+    result = harness.run()
+
+    probes = [r for r in harness.emulator.stats()["requests"] if r["method"] == "PATCH"]
+    assert len(probes) == UNSURE_SAMPLE, output(result)  # not 100
+    assert {probe["status"] for probe in probes} == {402}
+    assert harness.omi_writes() == len(probes)  # the probes change nothing; nothing else
+    assert result.returncode == ExitCode.PARTIAL, output(result)
+    assert (
+        f"{BOX} · tasks: error: 100 linked tasks are missing from Omi's listing, more than "
+        f"max_delete allows deleting in {BOX}"
+    ) in result.stdout
+    assert "10 locked (hidden from listings, e.g. by a lapsed paid plan)" in result.stdout
+    assert file_state(harness.box_path) == box_before
+    assert sorted(item["id"] for item in harness.omi_tasks()) == sorted(ids)

@@ -159,6 +159,8 @@ class MemorySide:
     call_error: SideError | None = None
     write_calls: int = 0
     delete_requests: int = 0
+    verify_calls: list[list[str]] = field(default_factory=list)
+    """The ids each :meth:`verify` call asked about, in order."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # --- test-side mutations (a user editing the app) -------------------------------------
@@ -290,6 +292,7 @@ class MemorySide:
         return self._write("delete", apply)
 
     def verify(self, kind: Kind, item_ids: Sequence[str]) -> dict[str, Presence]:
+        self.verify_calls.append(list(item_ids))
         answer = {}
         for item_id in item_ids:
             if item_id in self.locked:

@@ -23,6 +23,7 @@ from omisync.sync import (
     TransientError,
 )
 from omisync.sync.links import Kind
+from omisync.sync.missing import UNSURE_SAMPLE
 from omisync.sync.runner import Runner
 
 
@@ -339,10 +340,79 @@ def test_max_delete_holds_back_mass_deletions_until_confirmed(
     runner(state, omi, peer).run([Kind.TASK])
     omi.items[Kind.TASK].clear()
     held = runner(state, omi, peer).run([Kind.TASK])
-    assert peer.delete_requests == 0 and held.refused == 6
+    # 3 of 6 may go (50%); Omi is asked no further than the 4th gone item: none is deleted.
+    assert peer.delete_requests == 0 and held.outcome is RunOutcome.PARTIAL
+    assert held.errors == [
+        "tasks: 6 linked tasks are missing from Omi's listing and at least 4 of them are "
+        "deleted there, more than max_delete allows deleting in vault (3 of 6 linked items per "
+        "run: count 25, 50%); the others were not checked (a request each) and none is deleted "
+        "in vault. Check that those deletions were intended, then run again with "
+        "--confirm-deletes (or raise max_delete in the config)"
+    ]
     options = SyncOptions(max_delete=MaxDelete(count=25, percent=50), confirm_deletes=True)
     Runner(state, omi, peer, options, connector=CONNECTOR).run([Kind.TASK])
     assert peer.delete_requests == 6
+
+
+def test_locked_items_beyond_max_delete_are_asked_about_a_few_times_not_each(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    ids = [omi.user_put(Kind.TASK, None, task(f"Task {number}")) for number in range(100)]
+    runner(state, omi, peer).run([Kind.TASK])
+    omi.locked.update(ids)  # a lapsed plan: Omi hides every item
+    written = writes(omi, peer)
+
+    report = runner(state, omi, peer).run([Kind.TASK])
+
+    assert sum(map(len, omi.verify_calls)) == UNSURE_SAMPLE and len(omi.verify_calls) == 1
+    assert writes(omi, peer) == written
+    assert report.outcome is RunOutcome.PARTIAL and report.refused == 0
+    (error,) = report.errors
+    assert error.startswith(
+        "tasks: 100 linked tasks are missing from Omi's listing, more than max_delete allows "
+        "deleting in vault (25 of 100 linked items per run: count 25, 50%); of the first 10 "
+        "checked, 10 locked (hidden from listings, e.g. by a lapsed paid plan), so the others "
+        "were not checked (a request each) and none is taken as deleted."
+    )
+    assert len(state.links.load(CONNECTOR, Kind.TASK)) == 100
+
+
+def test_missing_items_are_all_asked_about_when_deletions_are_confirmed_or_within_max_delete(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    ids = [omi.user_put(Kind.TASK, None, task(f"Task {number}")) for number in range(40)]
+    runner(state, omi, peer).run([Kind.TASK])
+    omi.locked.update(ids[:30])
+    for item_id in ids[30:]:
+        omi.user_delete(Kind.TASK, item_id)
+    confirmed = SyncOptions(confirm_deletes=True, timezone="Europe/Berlin")
+
+    report = Runner(state, omi, peer, confirmed, connector=CONNECTOR).run([Kind.TASK])
+
+    assert [len(asked) for asked in omi.verify_calls] == [40]  # one call, every id
+    assert report.errors == [] and report.kinds[0].done["completed_peer"] == 10
+    omi.verify_calls.clear()
+    omi.locked.difference_update(ids[:28])  # 2 locked are still missing: within 20 of 40
+    assert runner(state, omi, peer).run([Kind.TASK]).errors == []
+    assert [len(asked) for asked in omi.verify_calls] == [2]
+
+
+def test_asking_stops_at_one_more_gone_item_than_max_delete_allows(
+    state: StateDB, omi: MemorySide, peer: MemorySide
+) -> None:
+    ids = [omi.user_put(Kind.TASK, None, task(f"Task {number}")) for number in range(30)]
+    runner(state, omi, peer).run([Kind.TASK])
+    omi.locked.update(ids[:3])
+    for item_id in ids[3:]:
+        omi.user_delete(Kind.TASK, item_id)
+    options = SyncOptions(max_delete=MaxDelete(count=5), timezone="Europe/Berlin")
+
+    report = Runner(state, omi, peer, options, connector=CONNECTOR).run([Kind.TASK])
+
+    # Asked until the 6th gone item (past the 5 that may go), so at most 3 locked besides.
+    assert 6 <= sum(map(len, omi.verify_calls)) <= 9
+    assert peer.delete_requests == 0 and report.refused == 0
+    assert "at least 6 of them are deleted there" in report.errors[0]
 
 
 def test_max_delete_covers_the_whole_run_not_each_kind(
@@ -364,12 +434,11 @@ def test_max_delete_covers_the_whole_run_not_each_kind(
     tasks, notes = held.kinds
     assert tasks.done["deleted_peer"] == 4 and notes.done["deleted_peer"] == 0
     assert peer.delete_requests == 4 and len(peer.items[Kind.NOTE]) == 4
-    assert notes.plan is not None and len(notes.plan.refusals) == 4
-    assert (
-        "4 notes would be deleted or completed in vault (items deleted in Omi), more than "
-        "max_delete allows (5 of 8 linked items per run: count 5, 100%; 4 already planned by "
-        "the run's other kinds)"
-    ) in notes.plan.notices[0]
+    assert notes.errors[0].startswith(  # asked until 2 gone, more than the 1 left
+        "4 linked notes are missing from Omi's listing and at least 2 of them are deleted "
+        "there, more than max_delete allows deleting in vault (5 of 8 linked items per run: "
+        "count 5, 100%; 4 already planned by the run's other kinds)"
+    )
     confirmed = Runner(
         state, omi, peer, replace(options, confirm_deletes=True), connector=CONNECTOR
     ).run()
