@@ -156,6 +156,8 @@ class TaskStore:
         skipped = self._write_tidy(plan, scan)
         complete = complete and not skipped
         self._rebuild()
+        if self.dry_run:
+            self._preview_tidy(plan, by_file)
         items: dict[str, Projection] = {}
         for anchor, where in self._where.items():
             try:
@@ -269,9 +271,10 @@ class TaskStore:
         return NoteText.decode(data)
 
     def _write_tidy(self, plan: Mapping[str, _FileEdits], scan: ScanResult) -> bool:
-        """Write the planned anchor edits. Returns True when a file had to be skipped."""
+        """Write the planned anchor edits (none in a dry run). Returns True when a file had to
+        be skipped."""
         if self.dry_run:
-            return bool(plan)
+            return False
         skipped = False
         for path, edits in plan.items():
             stamp = scan.stamps.get(path)
@@ -337,6 +340,19 @@ class TaskStore:
                 assert task.block_id is not None
                 self._where[task.block_id] = _Where(found.path, found.index, task)
         self._stamps = self.scanner.stamps()
+
+    def _preview_tidy(
+        self, plan: Mapping[str, _FileEdits], by_file: Mapping[str, list[FoundTask]]
+    ) -> None:
+        """In a dry run, index each line under the anchor tidying would have written, so the
+        plan shows what a real run would do with new lines (create them in Omi) without a
+        byte written to the vault."""
+        for path, edits in plan.items():
+            tasks = {found.index: found.task for found in by_file[path]}
+            for index, edit in edits.edits.items():
+                anchor = edit.block_id
+                if isinstance(anchor, str) and is_live_anchor(anchor) and index in tasks:
+                    self._where[anchor] = _Where(path, index, tasks[index])
 
     def _locate(self, path: str, note: NoteText) -> None:
         """Re-index the anchors of one file after omisync wrote it."""

@@ -94,7 +94,10 @@ class Vault:
     def run(self, *extra: str, expect: int = 0) -> str:
         """``omisync run --once``; its stdout (the exit code must be ``expect``)."""
         result = subprocess.run(
-            [sys.executable, "-m", "omisync", "run", "--once", "--config", str(self.config)],
+            [
+                *(sys.executable, "-m", "omisync", "run", "--once"),
+                *("--config", str(self.config), *extra),
+            ],
             capture_output=True,
             text=True,
             env=self.env,
@@ -524,3 +527,19 @@ def test_a_line_copied_with_its_anchor_is_reported_and_becomes_a_new_task(
     ) in out, out
     assert set(_items(emu)) == {"Water the plants", "Feed the plants"}
     assert "also on" not in vault.run_quiet()  # the copy has its own anchor now
+
+
+def test_a_dry_run_shows_new_vault_tasks_going_to_omi_and_writes_nothing(
+    tmp_path: Path, emu: RunningEmulator
+) -> None:
+    vault = Vault(tmp_path, emu)
+    vault.write("Omi/Tasks.md", "# Tasks\n\n- [ ] Water the plants 📅 2026-03-01\n")
+    before = vault.files()
+    emu.clear_stats()
+
+    out = vault.run("--dry-run")
+
+    assert "Water the plants" in out, out
+    assert emu.stats()["writes"] == 0
+    assert vault.files() == before
+    assert not (tmp_path / "state.db").exists()

@@ -306,10 +306,16 @@ def test_dry_run_writes_nothing(vault: Path) -> None:
     before = {p: p.read_bytes() for p in vault.rglob("*.md")}
     side = make_side(vault, dry_run=True)
     snapshot = side.snapshot(Kind.TASK)
-    assert not snapshot.complete  # anchors it would write are not there: nothing is deleted
     outcomes = side.create(Kind.TASK, [Draft("s", {"text": "x", "done": False, "due": None})])
     assert isinstance(outcomes[0], Failed)
     assert {p: p.read_bytes() for p in vault.rglob("*.md")} == before
+    # New lines are listed as a real run lists them once it has anchored them, so the dry
+    # run's plan shows them going to Omi; the listing is as complete as a real run's.
+    real = make_side(vault).snapshot(Kind.TASK)
+    assert sorted(p["text"] for p in snapshot.items.values()) == sorted(
+        p["text"] for p in real.items.values()
+    )
+    assert snapshot.complete is real.complete
 
 
 def test_a_missing_vault_is_a_listing_error(tmp_path: Path) -> None:
