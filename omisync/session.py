@@ -112,6 +112,24 @@ def state_copy(path: Path) -> tuple[StateDB, bool]:
     return copy, older
 
 
+def omi_api_key(settings: OmiSettings) -> Secret:
+    """The Omi key: ``omi.api_key``, else ``$OMI_API_KEY``. Raises
+    :class:`omisync.omi.ConfigurationError` when there is none or it is not a developer key
+    (the message never shows it)."""
+    configured = settings.api_key
+    source = "omi.api_key" if configured else f"${API_KEY_ENV}"
+    try:
+        key = resolve_api_key(configured.get_secret_value() if configured else None)
+    except ConfigurationError as error:
+        raise ConfigurationError(f"{source}: {error.message}") from None
+    if key is None:
+        raise ConfigurationError(
+            f"no Omi API key: set omi.api_key in the config (e.g. api_key: ${{{API_KEY_ENV}}}) "
+            f"or export {API_KEY_ENV}; create a key in the Omi app under Settings > Developer"
+        )
+    return key
+
+
 class UnknownConnectorNameError(LookupError):
     """``--connector NAME`` names no configured connector; the message lists the names."""
 
@@ -218,23 +236,10 @@ class Session:
         return state
 
     def _api_key(self) -> Secret | None:
-        """The Omi key: ``omi.api_key``, else ``$OMI_API_KEY``; None when a test injected the
-        client. Raises :class:`omisync.omi.ConfigurationError` when there is none or it is not a
-        developer key (the message never shows it)."""
+        """The Omi key (see :func:`omi_api_key`); None when a test injected the client."""
         if self._client is not None:
             return None
-        configured = self.config.omi.api_key
-        source = "omi.api_key" if configured else f"${API_KEY_ENV}"
-        try:
-            key = resolve_api_key(configured.get_secret_value() if configured else None)
-        except ConfigurationError as error:
-            raise ConfigurationError(f"{source}: {error.message}") from None
-        if key is None:
-            raise ConfigurationError(
-                f"no Omi API key: set omi.api_key in the config (e.g. api_key: ${{{API_KEY_ENV}}}) "
-                f"or export {API_KEY_ENV}; create a key in the Omi app under Settings > Developer"
-            )
-        return key
+        return omi_api_key(self.config.omi)
 
     def _make_client(self, state: StateDB, key: Secret | None) -> OmiClient:
         settings = self.config.omi

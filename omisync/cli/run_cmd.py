@@ -17,7 +17,7 @@ from omisync.omi import ConfigurationError as OmiConfigurationError
 from omisync.plugins import BrokenConnectorError, UnknownConnectorError, connector_types
 from omisync.plugins import options_model as connector_options
 from omisync.progress import SyncProgress
-from omisync.session import Session, UnknownConnectorNameError
+from omisync.session import Session, UnknownConnectorNameError, omi_api_key
 from omisync.state import StateError, StateLockedError
 from omisync.sync.report import SyncReport
 
@@ -137,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
 def serve(config: Config, args: argparse.Namespace, verbosity: int) -> int:
     """``omisync run`` without ``--once``: the daemon, until SIGTERM/SIGINT (then 0), with a
     progress line when stderr is a terminal."""
+    try:
+        omi_api_key(config.omi)  # a missing or malformed key would fail every cycle
+    except OmiConfigurationError as error:
+        return fail(str(error), ExitCode.USAGE)  # names no key
     progress = SyncProgress.for_terminal(sys.stderr, quiet=args.quiet)
     try:
         daemon = Daemon(

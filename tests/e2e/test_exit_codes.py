@@ -127,15 +127,17 @@ def test_a_key_that_is_not_a_developer_key_exits_2_naming_its_place_not_its_valu
     assert not harness.state_path.parent.exists()
 
 
-def run_with_key_env(harness: SyncHarness, key: str | None) -> subprocess.CompletedProcess[str]:
-    """``run --once`` with no key in the config and ``$OMI_API_KEY`` set to ``key`` (or unset)."""
+def run_with_key_env(
+    harness: SyncHarness, key: str | None, *, daemon: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``run --once`` (``run``, the daemon, with ``daemon``) with no key in the config and
+    ``$OMI_API_KEY`` set to ``key`` (or unset)."""
     harness.configure(omi={"api_key": None})
     env = {name: value for name, value in harness.env().items() if name != "OMI_API_KEY"}
     if key is not None:
         env["OMI_API_KEY"] = key
-    return subprocess.run(
-        harness.command(), env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    command = [arg for arg in harness.command() if not (daemon and arg == "--once")]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_no_key_anywhere_or_a_bad_one_in_the_environment_exits_2_and_touches_nothing(
@@ -155,6 +157,22 @@ def test_no_key_anywhere_or_a_bad_one_in_the_environment_exits_2_and_touches_not
     assert wrong_key not in output(wrong)
     assert "Traceback" not in output(missing) + output(wrong)
     assert harness.emulator.stats()["total"] == 0
+    assert not harness.state_path.parent.exists()
+
+
+def test_the_daemon_without_a_usable_key_exits_2_at_once_instead_of_failing_every_cycle(
+    harness: SyncHarness,
+) -> None:
+    wrong_key = "omi_mcp_" + "5" * 24
+
+    missing = run_with_key_env(harness, None, daemon=True)
+    wrong = run_with_key_env(harness, wrong_key, daemon=True)
+
+    assert missing.returncode == ExitCode.USAGE, output(missing)
+    assert "no Omi API key: set omi.api_key in the config" in missing.stderr
+    assert wrong.returncode == ExitCode.USAGE, output(wrong)
+    assert wrong_key not in output(wrong)
+    assert "Traceback" not in output(missing) + output(wrong)
     assert not harness.state_path.parent.exists()
 
 
