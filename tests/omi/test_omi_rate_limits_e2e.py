@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,14 +43,15 @@ def test_a_client_that_knows_the_limits_is_never_refused(backend: RunningEmulato
     )
     notices: list[WaitNotice] = []
     limiter = RateLimiter("omi", limits, on_wait=notices.append)
-    start = time.monotonic()
     with OmiClient(emu.base_url, emu.api_key, limiter=limiter) as client:
         for i in range(10):
             client.action_items.create(f"Task {i}")
         assert len(client.action_items.scan(page_size=4)) == 10
     assert statuses(emu) == {"200": 10 + 5}  # pages of 4, 4, 2, 0 and the look-ahead
-    assert time.monotonic() - start >= 2 * 0.5  # 10 writes at 4 per 0.5 s
-    assert notices and notices[0].bucket == "dev:action_items_write"
+    # 10 writes at 4 per window: at least the 5th and the 9th wait for the write bucket.
+    write_waits = [n for n in notices if n.bucket == "dev:action_items_write"]
+    assert len(write_waits) >= 2, notices
+    assert notices[0].bucket == "dev:action_items_write"
 
 
 def test_a_429_from_an_unknown_limit_is_waited_out_and_learned(
