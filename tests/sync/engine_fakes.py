@@ -218,6 +218,10 @@ class MemorySide:
             self.crash(f"{self.name}.{what}", "after")
         return outcomes
 
+    def _new_id(self, kind: Kind, draft: Draft) -> str:
+        """The id a create gives ``draft`` (an item already holding it is overwritten)."""
+        return f"{self.id_prefix}{next(self._ids)}"
+
     def create(self, kind: Kind, drafts: Sequence[Draft]) -> list[Outcome]:
         assert len(drafts) <= self.batch
 
@@ -228,7 +232,7 @@ class MemorySide:
                 if self.max_text_length is not None and len(text) > self.max_text_length:
                     outcomes.append(Failed(None, ItemRejectedError("text too long")))
                     continue
-                item_id = f"{self.id_prefix}{next(self._ids)}"
+                item_id = self._new_id(kind, draft)
                 held = self._stored(kind, draft.fields)
                 self.items[kind][item_id] = held
                 self.modified[item_id] = tick()

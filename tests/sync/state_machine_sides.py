@@ -20,19 +20,16 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from engine_fakes import MemorySide, tick
+from engine_fakes import MemorySide
 
 from omisync.sync import (
     DeleteMode,
     Draft,
-    Failed,
-    ItemRejectedError,
     Kind,
     Outcome,
     Presence,
     Projection,
     Snapshot,
-    Written,
 )
 
 
@@ -77,24 +74,7 @@ class MachineSide(MemorySide):
         assert kind is Kind.TASK or mode is DeleteMode.DELETE, f"asked to {mode} a note"
         return super().delete(kind, item_ids, mode)
 
-    def create(self, kind: Kind, drafts: Sequence[Draft]) -> list[Outcome]:
-        if not self.by_content(kind):
-            return super().create(kind, drafts)
-        assert len(drafts) <= self.batch
-
-        def apply() -> list[Outcome]:
-            outcomes: list[Outcome] = []
-            for draft in drafts:
-                text = draft.fields["text"]
-                if self.max_text_length is not None and len(text) > self.max_text_length:
-                    outcomes.append(Failed(None, ItemRejectedError("text too long")))
-                    continue
-                item_id = content_id(text)  # an item with this text is overwritten
-                held = self._stored(kind, draft.fields)
-                self.items[kind][item_id] = held
-                self.modified[item_id] = tick()
-                self.gone.discard(item_id)
-                outcomes.append(Written(item_id, held))
-            return outcomes
-
-        return self._write("create", apply)
+    def _new_id(self, kind: Kind, draft: Draft) -> str:
+        if self.by_content(kind):
+            return content_id(draft.fields["text"])  # an item with this text is overwritten
+        return super()._new_id(kind, draft)
