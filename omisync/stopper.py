@@ -44,6 +44,8 @@ class Stopper:
     from a signal handler (it only sets a flag)."""
 
     def __init__(self) -> None:
+        # A plain flag polled by wait(), not a threading.Event: Event.set() takes a lock, and a
+        # signal handler that runs while the main thread holds that lock would deadlock.
         self._requested = False
 
     @property
